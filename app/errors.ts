@@ -1,0 +1,56 @@
+/**
+ * The one registry of Kefu's error codes.
+ *
+ * Every error the product throws on purpose is a `KefuError` with a stable `code` from this
+ * table and the context that explains it. Errors are translated in three places only: the
+ * bot's turn-error handler, the HTTP error handler (code → status) and the background workers
+ * (retry what is transient, quarantine what is poison). Adding a code here is the only way to
+ * add a new kind of failure.
+ */
+
+/** Code → one-line description and the HTTP status the API answers with. */
+export const ERROR_CODES = {
+  ERR_CONFIG_INVALID: { status: 500, description: 'Configuration is missing or invalid; start-up stops.' },
+  ERR_CONFIG_UNSAFE: { status: 500, description: 'Configuration is unsafe for NODE_ENV=production; start-up stops.' },
+  ERR_STORE_UNAVAILABLE: { status: 503, description: 'The store (SQLite file or Redis) cannot be reached.' },
+  ERR_STORE_CONFLICT: {
+    status: 409,
+    description: 'A compare-and-set write lost: the record changed since it was read (stale eTag or version).',
+  },
+  ERR_STORE_EXISTS: { status: 409, description: 'A record that must be created once already exists.' },
+  ERR_STORE_NOT_FOUND: { status: 404, description: 'The record does not exist in the store.' },
+  ERR_STORE_SCRIPT: { status: 500, description: 'A Redis script returned an unexpected result.' },
+  ERR_BAD_REQUEST: { status: 400, description: 'The request is malformed (bad JSON, missing field).' },
+  ERR_UNAUTHORIZED: { status: 401, description: 'No valid credentials were given.' },
+  ERR_FORBIDDEN: { status: 403, description: 'The credentials do not allow this resource.' },
+  ERR_NOT_FOUND: { status: 404, description: 'No such resource.' },
+  ERR_RATE_LIMITED: { status: 429, description: 'Too many requests in the current window.' },
+  ERR_PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body or upload is larger than allowed.' },
+  ERR_SHUTTING_DOWN: { status: 503, description: 'The service is shutting down and takes no new work.' },
+  ERR_INTERNAL: { status: 500, description: 'An unexpected internal error.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error with a stable code and the context that explains it. */
+export class KefuError extends Error {
+  readonly code: ErrorCode;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KefuError';
+    this.code = code;
+    this.context = Object.freeze({ ...context });
+  }
+
+  /** The HTTP status this error maps to (used by the HTTP error handler only). */
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+}
+
+/** True when `err` is a KefuError with the given code. */
+export function isKefuError(err: unknown, code?: ErrorCode): err is KefuError {
+  return err instanceof KefuError && (code === undefined || err.code === code);
+}
