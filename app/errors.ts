@@ -27,7 +27,27 @@ export const ERROR_CODES = {
   ERR_RATE_LIMITED: { status: 429, description: 'Too many requests in the current window.' },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body or upload is larger than allowed.' },
   ERR_SHUTTING_DOWN: { status: 503, description: 'The service is shutting down and takes no new work.' },
+  ERR_TICKET_NOT_FOUND: { status: 404, description: 'No ticket with that number.' },
+  ERR_TICKET_TRANSITION: { status: 409, description: 'The ticket lifecycle does not allow that status change.' },
+  ERR_AGENT_NOT_FOUND: { status: 404, description: 'No agent with that id.' },
+  ERR_TEAM_NOT_FOUND: { status: 404, description: 'No team with that id.' },
   ERR_INTERNAL: { status: 500, description: 'An unexpected internal error.' },
+  ERR_TRAVEL_RATES_INVALID: {
+    status: 500,
+    description: 'The travel-insurance rate table file is unreadable or fails validation (shape, bands, monotonic premiums).',
+  },
+  ERR_TRAVEL_REQUEST_INVALID: {
+    status: 400,
+    description: 'A travel quote request is malformed (not a date, non-integer days or ages, unknown region).',
+  },
+  ERR_KNOWLEDGE_INVALID: {
+    status: 500,
+    description: 'Knowledge content (topic files, company profile) is missing or invalid; the last good content stays.',
+  },
+  ERR_LLM_FAILED: {
+    status: 502,
+    description: 'The LLM call failed, timed out or gave an unusable answer; the retrieval answer is used.',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
