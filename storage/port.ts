@@ -42,6 +42,8 @@ export interface StoreItem {
  * overwrites; an item with an `eTag` that is not the current one is rejected with
  * ERR_STORE_CONFLICT (and no item of that call is written). `read` returns only keys that
  * exist, each with its current `eTag`.
+ * A concrete eTag for a key that does not exist (deleted meanwhile) is also a conflict. Every
+ * write (`*` included) gives the key a new eTag; `write` never mutates the items passed in.
  */
 export interface BotStateStorage {
   read(keys: string[]): Promise<Record<string, StoreItem>>;
@@ -73,6 +75,8 @@ export interface RecordListOptions {
 /**
  * Secondary indexes are plain string values extracted by the caller at write time (for
  * example `{ status: 'queued', customer: 'a@b.tw' }`), so the store never interprets values.
+ * Entries whose value is `undefined` are not indexed; `replace` replaces the whole set (an
+ * index left out is dropped). Indexes are per collection.
  */
 export type RecordIndexes = Record<string, string | undefined>;
 
@@ -128,6 +132,10 @@ export interface StreamStore {
 // Direct Line tokens, rate-limit windows, acknowledgement throttles, dedupe markers, metrics.
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Expiry runs on the wall clock (no `now` is passed): an expired key is absent everywhere.
+ * `set` without `ttlMs` clears an earlier expiry. `nextSequence` names are their own namespace.
+ */
 export interface KeyValueStore {
   get<T extends Json>(key: string): Promise<T | undefined>;
   /** Sets the value; `ttlMs` makes it expire (absent = keep). */
@@ -156,23 +164,27 @@ export interface TimerRecord<T extends Json = Json> {
   kind: string;
   dueAt: number;
   payload: T;
-  /** How many times it was claimed before (a handler that crashed is retried). */
+  /**
+   * How many times it was claimed before (a handler that crashed is retried): `claimDue`
+   * returns the count before its own claim (0 on the first), and `get` shows the claims so far.
+   */
   attempts: number;
 }
 
 export interface TimerStore {
-  /** Creates or replaces the timer with this id (rescheduling resets attempts). */
+  /** Creates or replaces the timer with this id (rescheduling resets attempts and drops a claim). */
   schedule<T extends Json>(timer: { id: string; kind: string; dueAt: number; payload: T }): Promise<void>;
   /** Removes a pending or claimed timer; returns whether it existed. */
   cancel(id: string): Promise<boolean>;
   get<T extends Json>(id: string): Promise<TimerRecord<T> | undefined>;
   /**
-   * Atomically claims up to `limit` timers due at `now` (dueAt ≤ now, earliest first) for
-   * `leaseMs`: no other claimer gets them until the lease runs out. A claimer that finishes
+   * Atomically claims up to `limit` timers due at `now` (dueAt ≤ now, earliest first, ties by
+   * id) for `leaseMs`: no other claimer gets them until the lease runs out (claimable again
+   * once `now ≥ claim time + leaseMs`). A claimer that finishes
    * calls `complete`; one that dies leaves the timer to be claimed again after the lease.
    */
   claimDue<T extends Json>(now: number, limit: number, leaseMs: number): Promise<Array<TimerRecord<T>>>;
-  /** Removes a claimed timer after its handler succeeded. */
+  /** Removes a claimed timer after its handler succeeded (unknown id: no-op). */
   complete(id: string): Promise<void>;
   /** Number of timers scheduled (pending or claimed). */
   pendingCount(): Promise<number>;
@@ -183,7 +195,10 @@ export interface TimerStore {
 // ---------------------------------------------------------------------------------------------
 
 export interface QueueStore {
-  /** Adds (or keeps) `itemId` in the queue ordered by `score` (waiting since, epoch ms). */
+  /**
+   * Adds `itemId` to the queue ordered by `score` (waiting since, epoch ms); an item already
+   * queued keeps its place and original score.
+   */
   enqueue(queue: string, itemId: string, score: number): Promise<void>;
   remove(queue: string, itemId: string): Promise<boolean>;
   /** 1-based position, or undefined when not queued. Equal scores order by itemId. */
@@ -199,9 +214,9 @@ export interface QueueStore {
 }
 
 export interface LeaseStore {
-  /** Takes the lease when free or expired, or renews it when `owner` holds it. */
+  /** Takes the lease when free or expired, or renews it when `owner` holds it (expiry = now + ttlMs). */
   acquire(name: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
-  /** Releases only when `owner` holds it. */
+  /** Releases only when `owner` is the stored owner (expired or not); returns whether it did. */
   release(name: string, owner: string): Promise<boolean>;
   holder(name: string, now: number): Promise<string | undefined>;
 }
@@ -233,10 +248,12 @@ export interface Assignment {
 export interface AssignmentStore {
   /**
    * Creates or updates an agent's presence, skills and capacity; keeps `load` and
-   * `lastAssignedAt` unless `resetIdleAt` is given (an agent coming online).
+   * `lastAssignedAt` unless `resetIdleAt` is given (an agent coming online). A new agent starts
+   * with load 0 and `lastAssignedAt` = `resetIdleAt ?? 0`. Returns the stored slot.
    */
   upsertAgent(slot: Omit<AgentSlot, 'load' | 'lastAssignedAt'> & { resetIdleAt?: number }): Promise<AgentSlot>;
   getAgent(agentId: string): Promise<AgentSlot | undefined>;
+  /** Every agent, ordered by agentId. */
   listAgents(): Promise<AgentSlot[]>;
   /**
    * One atomic step: among agents that are online, have every skill in `requiredSkills` and
@@ -254,12 +271,15 @@ export interface AssignmentStore {
   }): Promise<Assignment | undefined>;
   /**
    * Assigns `itemId` to a given agent if it is unassigned and the agent is under capacity
-   * (an agent picking work from the queue). Exactly one of concurrent claims wins.
+   * (an agent picking work from the queue). Exactly one of concurrent claims wins. The agent's
+   * status is not checked (the agent is acting); unknown agent → undefined. Sets
+   * `lastAssignedAt = now` and removes `itemId` from `queue` (when given) on success only.
    */
   claim(args: { itemId: string; agentId: string; now: number; queue?: string }): Promise<Assignment | undefined>;
-  /** Frees the item (load − 1 for its agent); returns the released assignment. */
+  /** Frees the item (load − 1 for its agent, never below 0); returns the released assignment. */
   release(itemId: string): Promise<Assignment | undefined>;
   getAssignment(itemId: string): Promise<Assignment | undefined>;
+  /** Ordered by assignedAt, then itemId. */
   assignmentsOf(agentId: string): Promise<Assignment[]>;
 }
 
@@ -270,7 +290,7 @@ export interface AssignmentStore {
 
 export interface Bus {
   publish(channel: string, message: Json): Promise<void>;
-  /** Returns an unsubscribe function. */
+  /** Resolves once the subscription is live; returns an unsubscribe function. */
   subscribe(channel: string, handler: (message: Json) => void): Promise<() => Promise<void>>;
 }
 
@@ -300,6 +320,6 @@ export interface Store {
   readonly bus: Bus;
   /** Checks reachability (a cheap round trip). Never throws. */
   health(): Promise<StoreHealth>;
-  /** Closes connections and files; further calls fail. Idempotent. */
+  /** Closes connections and files; further calls fail (ERR_STORE_UNAVAILABLE), `health` says not ok. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,0 +1,40 @@
+/**
+ * Append-only streams. Entries are never deleted, so the next sequence number is the stream's
+ * maximum plus one, read and inserted inside one `BEGIN IMMEDIATE` transaction (the primary key
+ * on (stream, seq) would reject a duplicate anyway).
+ */
+import type { Json, StreamEntry, StreamStore } from '../port';
+import type { SqliteConnection } from './connection';
+import { fromText, toText } from './json';
+
+/** Entries returned by `range` when no limit is given. */
+export const DEFAULT_RANGE_LIMIT = 1000;
+
+export function sqliteStreams(conn: SqliteConnection): StreamStore {
+  const lastSeq = (stream: string): number =>
+    (conn.stmt('SELECT MAX(seq) AS seq FROM stream_entries WHERE stream = ?').get(stream) as { seq: number | null })
+      .seq ?? 0;
+
+  return {
+    async append(stream, value) {
+      return conn.write(() => {
+        const seq = lastSeq(stream) + 1;
+        conn.stmt('INSERT INTO stream_entries (stream, seq, value) VALUES (?, ?, ?)').run(stream, seq, toText(value));
+        return seq;
+      });
+    },
+
+    async range<T extends Json>(stream: string, afterSeq = 0, limit = DEFAULT_RANGE_LIMIT) {
+      return conn.read(() => {
+        const rows = conn
+          .stmt('SELECT seq, value FROM stream_entries WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?')
+          .all(stream, afterSeq, limit) as Array<{ seq: number; value: string }>;
+        return rows.map((row): StreamEntry<T> => ({ seq: row.seq, value: fromText<T>(row.value) }));
+      });
+    },
+
+    async lastSeq(stream) {
+      return conn.read(() => lastSeq(stream));
+    },
+  };
+}

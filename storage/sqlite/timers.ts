@@ -1,0 +1,77 @@
+/**
+ * Durable timers. A claim is a lease, not a delete: `claimDue` stamps `lease_until` and bumps
+ * `attempts` inside one `BEGIN IMMEDIATE` transaction, so concurrent claimers (connections or
+ * processes) each get distinct timers, and a claimer that dies leaves its timers to be claimed
+ * again once the lease passes. Timers live only in the file, so ones that fell due while the
+ * app was down are simply due at the next claim.
+ */
+import type { Json, TimerRecord, TimerStore } from '../port';
+import type { SqliteConnection } from './connection';
+import { fromText, toText } from './json';
+
+interface TimerRow {
+  id: string;
+  kind: string;
+  due_at: number;
+  payload: string;
+  attempts: number;
+}
+
+function toTimer<T extends Json>(row: TimerRow): TimerRecord<T> {
+  return { id: row.id, kind: row.kind, dueAt: row.due_at, payload: fromText<T>(row.payload), attempts: row.attempts };
+}
+
+export function sqliteTimers(conn: SqliteConnection): TimerStore {
+  return {
+    async schedule(timer) {
+      conn.write(() => {
+        conn
+          .stmt(
+            `INSERT INTO timers (id, kind, due_at, payload, attempts, lease_until) VALUES (?, ?, ?, ?, 0, NULL)
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, due_at = excluded.due_at,
+               payload = excluded.payload, attempts = 0, lease_until = NULL`,
+          )
+          .run(timer.id, timer.kind, timer.dueAt, toText(timer.payload));
+      });
+    },
+
+    async cancel(id) {
+      return conn.write(() => conn.stmt('DELETE FROM timers WHERE id = ?').run(id).changes > 0);
+    },
+
+    async get<T extends Json>(id: string) {
+      return conn.read(() => {
+        const row = conn.stmt('SELECT id, kind, due_at, payload, attempts FROM timers WHERE id = ?').get(id) as
+          | TimerRow
+          | undefined;
+        return row ? toTimer<T>(row) : undefined;
+      });
+    },
+
+    async claimDue<T extends Json>(now: number, limit: number, leaseMs: number) {
+      if (limit <= 0) return [];
+      return conn.write(() => {
+        const rows = conn
+          .stmt(
+            `SELECT id, kind, due_at, payload, attempts FROM timers
+             WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+             ORDER BY due_at, id LIMIT ?`,
+          )
+          .all(now, now, limit) as TimerRow[];
+        const lease = conn.stmt('UPDATE timers SET lease_until = ?, attempts = attempts + 1 WHERE id = ?');
+        for (const row of rows) lease.run(now + leaseMs, row.id);
+        return rows.map((row) => toTimer<T>(row));
+      });
+    },
+
+    async complete(id) {
+      conn.write(() => {
+        conn.stmt('DELETE FROM timers WHERE id = ?').run(id);
+      });
+    },
+
+    async pendingCount() {
+      return conn.read(() => (conn.stmt('SELECT COUNT(*) AS n FROM timers').get() as { n: number }).n);
+    },
+  };
+}
