@@ -31,7 +31,22 @@ export const ERROR_CODES = {
   ERR_TICKET_TRANSITION: { status: 409, description: 'The ticket lifecycle does not allow that status change.' },
   ERR_AGENT_NOT_FOUND: { status: 404, description: 'No agent with that id.' },
   ERR_TEAM_NOT_FOUND: { status: 404, description: 'No team with that id.' },
+  ERR_AGENT_INVALID: {
+    status: 400,
+    description: 'An agent or team is malformed (unknown skill, bad role, capacity out of range, lead not in team).',
+  },
+  ERR_AGENT_EXISTS: { status: 409, description: 'An agent or team with that id or email already exists.' },
+  ERR_TEAM_FULL: { status: 409, description: 'The team already has 11 agents, the most a team lead may have.' },
+  ERR_ASSIGNMENT_CONFLICT: {
+    status: 409,
+    description: 'The ticket is not offered to or held by this agent (another agent has it, or the offer lapsed).',
+  },
+  ERR_AGENT_SEED_INVALID: { status: 500, description: 'The agent seed file is unreadable or fails validation.' },
   ERR_INTERNAL: { status: 500, description: 'An unexpected internal error.' },
+  ERR_EMAIL_TOO_LARGE: { status: 413, description: 'An email is larger than EMAIL_MAX_BYTES; it is not downloaded.' },
+  ERR_EMAIL_PARSE: { status: 422, description: 'An email could not be parsed (malformed or hostile MIME); retried, then quarantined.' },
+  ERR_EMAIL_SEND: { status: 502, description: 'The SMTP server refused or did not take an outgoing email; the outbox retries.' },
+  ERR_EMAIL_NO_ADDRESS: { status: 409, description: 'The ticket has no customer email address to reply to.' },
   ERR_TRAVEL_RATES_INVALID: {
     status: 500,
     description: 'The travel-insurance rate table file is unreadable or fails validation (shape, bands, monotonic premiums).',
