@@ -42,6 +42,7 @@ export const ERROR_CODES = {
     description: 'The ticket is not offered to or held by this agent (another agent has it, or the offer lapsed).',
   },
   ERR_AGENT_SEED_INVALID: { status: 500, description: 'The agent seed file is unreadable or fails validation.' },
+  ERR_TRAVEL_APPLICATION_INVALID: { status: 400, description: 'A travel insurance application failed validation (ID, birth date, consent).' },
   ERR_INTERNAL: { status: 500, description: 'An unexpected internal error.' },
   ERR_EMAIL_TOO_LARGE: { status: 413, description: 'An email is larger than EMAIL_MAX_BYTES; it is not downloaded.' },
   ERR_EMAIL_PARSE: { status: 422, description: 'An email could not be parsed (malformed or hostile MIME); retried, then quarantined.' },
