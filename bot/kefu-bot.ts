@@ -17,12 +17,14 @@ import {
   type UserState,
 } from 'botbuilder';
 import { type DialogState, DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
+import { type FeedbackEvent, type FeedbackState, nextFeedbackState } from '../knowledge/policy/feedback';
 import type { Lang } from '../knowledge/types';
 import type { BotServices } from './dialogs/intent-dialog';
 import { menuItemFromText, ROOT_DIALOG, RootDialog } from './dialogs/root-dialog';
 import { langFromLocale, resolveLang } from './language';
-import { welcomeMessage } from './messages';
-import { reportKefu, setTurnLang } from './turn-state';
+import { feedbackValue, menuActions, textMessage, welcomeMessage } from './messages';
+import { strings } from './strings';
+import { reportedKefu, reportKefu, setTurnLang } from './turn-state';
 
 /** Name of the event the page sends when the user switches language. */
 export const LOCALE_EVENT = 'kefu/locale';
@@ -31,6 +33,8 @@ export const LOCALE_EVENT = 'kefu/locale';
 export interface ConversationProfile {
   lang?: Lang;
   welcomed?: boolean;
+  /** Unhelpful answers in a row (two → offer a person). */
+  feedback?: FeedbackState;
 }
 
 export class KefuBot extends ActivityHandler {
@@ -98,6 +102,12 @@ export class KefuBot extends ActivityHandler {
     profile.lang = lang;
     setTurnLang(context, lang);
 
+    const rating = feedbackValue(context.activity.value);
+    if (rating) {
+      await this.onFeedback(context, profile, lang, rating.kefuFeedback, rating.topic);
+      return;
+    }
+
     const dc = await this.dialogs.createContext(context);
     // A main-menu button always wins over whatever dialog is running.
     if (menuItemFromText(context.activity.text ?? '') && dc.activeDialog) await dc.cancelAllDialogs();
@@ -105,5 +115,46 @@ export class KefuBot extends ActivityHandler {
     if (active) reportKefu(context, { intent: active });
     const result = await dc.continueDialog();
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog(ROOT_DIALOG);
+
+    // "We could not help" counts like a "not helpful" press; a handoff resets the count.
+    const intent = reportedKefu(context).intent;
+    const event: FeedbackEvent | undefined =
+      intent === 'out-of-scope' ? 'out-of-scope' : intent === 'handoff' ? 'handoff' : undefined;
+    if (event) {
+      const next = nextFeedbackState(profile.feedback, event);
+      profile.feedback = next.state;
+      if (next.offerHuman) await this.offerHuman(context, lang);
+    }
+  }
+
+  /** A "was this helpful?" press: thank, ask to rephrase, or after two misses offer a person. */
+  private async onFeedback(
+    context: TurnContext,
+    profile: ConversationProfile,
+    lang: Lang,
+    rating: 'helpful' | 'unhelpful',
+    topic: string,
+  ): Promise<void> {
+    const next = nextFeedbackState(profile.feedback, rating);
+    profile.feedback = next.state;
+    const s = strings(lang);
+    if (rating === 'helpful') {
+      reportKefu(context, { intent: 'smalltalk', ...(topic ? { topic } : {}) });
+      await context.sendActivity(textMessage(lang, s.feedbackThanks));
+      return;
+    }
+    if (next.offerHuman) {
+      await this.offerHuman(context, lang);
+      return;
+    }
+    reportKefu(context, { intent: 'clarify', ...(topic ? { topic } : {}) });
+    await context.sendActivity(textMessage(lang, s.feedbackRephrase, menuActions(lang, ['faq', 'handoff'])));
+  }
+
+  private async offerHuman(context: TurnContext, lang: Lang): Promise<void> {
+    reportKefu(context, { intent: 'clarify' });
+    await context.sendActivity(
+      textMessage(lang, strings(lang).feedbackOfferHuman, menuActions(lang, ['handoff', 'faq'])),
+    );
   }
 }

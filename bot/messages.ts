@@ -15,6 +15,34 @@ export interface TopicButtonValue {
   kefuTopic: string;
 }
 
+/** `activity.value` of a "was this helpful?" button. */
+export interface FeedbackButtonValue {
+  kefuFeedback: 'helpful' | 'unhelpful';
+  topic: string;
+}
+
+/** The "was this helpful?" pair under a knowledge answer. */
+export function feedbackActions(lang: Lang, topicId: string): CardAction[] {
+  const s = strings(lang);
+  return (['helpful', 'unhelpful'] as const).map((kind) => {
+    const title = kind === 'helpful' ? s.feedbackHelpful : s.feedbackUnhelpful;
+    return {
+      type: ActionTypes.MessageBack,
+      title,
+      text: title,
+      displayText: title,
+      value: { kefuFeedback: kind, topic: topicId } satisfies FeedbackButtonValue,
+    };
+  });
+}
+
+/** The feedback value of an activity, if it is a press of a feedback button. */
+export function feedbackValue(value: unknown): FeedbackButtonValue | undefined {
+  const v = value as Partial<FeedbackButtonValue> | undefined;
+  if (!v || (v.kefuFeedback !== 'helpful' && v.kefuFeedback !== 'unhelpful')) return undefined;
+  return { kefuFeedback: v.kefuFeedback, topic: typeof v.topic === 'string' ? v.topic : '' };
+}
+
 /** Suggested actions for main-menu items, in the given language. */
 export function menuActions(lang: Lang, items: readonly MenuItem[] = MENU_ORDER): CardAction[] {
   const s = strings(lang);

@@ -35,6 +35,14 @@ export interface BotStrings {
   comingSoon(feature: string): string;
   handoffComingSoon: string;
   offerHuman: string;
+  /** The "was this helpful?" buttons under a knowledge answer. */
+  feedbackHelpful: string;
+  feedbackUnhelpful: string;
+  feedbackThanks: string;
+  /** After a "not helpful": ask to rephrase. */
+  feedbackRephrase: string;
+  /** After two unhelpful answers in a row: offer a person. */
+  feedbackOfferHuman: string;
   smalltalkGreeting: string;
   smalltalkThanks: string;
   outOfScope: string;
@@ -71,6 +79,11 @@ const ZH_TW: BotStrings = {
   comingSoon: (feature) => `抱歉，「${feature}」功能即將推出，目前還無法在這裡為您辦理。`,
   handoffComingSoon: '抱歉，線上轉接真人客服的功能即將推出。目前請撥打保單首頁所載的免費客服專線，由服務人員為您處理。',
   offerHuman: '需要的話，我可以為您轉接真人客服。',
+  feedbackHelpful: '👍 有幫助',
+  feedbackUnhelpful: '👎 沒幫助',
+  feedbackThanks: '謝謝您的回饋！還有其他問題都可以再問我。',
+  feedbackRephrase: '抱歉沒能幫上忙。可以換個說法描述您的問題，或點選下方選項。',
+  feedbackOfferHuman: '很抱歉，我好像一直沒能回答到您的問題。要為您轉接真人客服嗎？',
   smalltalkGreeting: '您好！請問今天有什麼可以為您服務的嗎？',
   smalltalkThanks: '不客氣！還有其他問題都可以再問我喔。',
   outOfScope: '抱歉，這個問題超出我能回答的範圍。我可以協助保單、繳費、理賠、旅平險等相關問題，或為您轉接真人客服。',
@@ -108,6 +121,11 @@ const EN: BotStrings = {
   handoffComingSoon:
     'Sorry, transferring you to an agent online is coming soon. For now, please call the toll-free service line printed on the first page of your policy.',
   offerHuman: 'If you like, I can transfer you to a human agent.',
+  feedbackHelpful: '👍 Helpful',
+  feedbackUnhelpful: '👎 Not helpful',
+  feedbackThanks: 'Thank you for the feedback! Ask me anything else at any time.',
+  feedbackRephrase: "Sorry I couldn't help. Could you describe your question another way, or choose an option below?",
+  feedbackOfferHuman: "I'm sorry I haven't been able to answer your question. Shall I transfer you to a human agent?",
   smalltalkGreeting: 'Hello! How can I help you today?',
   smalltalkThanks: "You're welcome! Ask me anything else at any time.",
   outOfScope:

@@ -51,6 +51,8 @@ export interface KnowledgeQuestion {
   text: string;
   /** The conversation's language; the decision may switch it when the text is clearly another. */
   lang: Lang;
+  /** Today in the desk's time zone (YYYY-MM-DD), for reading trip dates; the service fills it in. */
+  today?: string;
 }
 
 /** What the bot needs from the knowledge side. */

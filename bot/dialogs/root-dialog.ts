@@ -10,7 +10,7 @@
  */
 import { ComponentDialog, type DialogContext, type DialogTurnResult, DialogTurnStatus } from 'botbuilder-dialogs';
 import type { KnowledgeDecision, Lang, TopicRef } from '../../knowledge/types';
-import { menuActions, textMessage, topicActions, type TopicButtonValue } from '../messages';
+import { feedbackActions, menuActions, textMessage, topicActions, type TopicButtonValue } from '../messages';
 import { LANGS, MENU_ORDER, strings, type MenuItem } from '../strings';
 import { reportKefu, setTurnLang, turnLang } from '../turn-state';
 import { type BotServices, DIALOG_INTENTS, type DialogIntent, type IntentDialogOptions } from './intent-dialog';
@@ -100,7 +100,13 @@ export class RootDialog extends ComponentDialog {
           topic: decision.topic.id,
           confidence: decision.topic.confidence,
         });
-        await context.sendActivity(textMessage(lang, decision.answer, topicActions(decision.related)));
+        // Title, answer, then "was this helpful?" before the related topics.
+        await context.sendActivity(
+          textMessage(lang, `**${decision.topic.title}**\n\n${decision.answer}`, [
+            ...feedbackActions(lang, decision.topic.id),
+            ...topicActions(decision.related.slice(0, 2)),
+          ]),
+        );
         return done();
       case 'clarify':
         return this.offerTopics(inner, lang, s.clarifyPrompt, decision.candidates);

@@ -1,7 +1,7 @@
 /**
  * The bot as a table of transcripts (user says → bot answers with `channelData.kefu`),
- * run through botbuilder's TestAdapter on the real SQLite store, with the placeholder
- * knowledge service. Each row is its own conversation, so a multi-turn intent dialog in one
+ * run through botbuilder's TestAdapter on the real SQLite store, with the real knowledge
+ * service over the shipped topic files. Each row is its own conversation, so a multi-turn intent dialog in one
  * row cannot leak into the next.
  */
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import { expect } from 'chai';
 import { createLogger } from '../../app/logger';
 import { createKefuBot, type KefuBotRuntime } from '../../bot/create-bot';
 import { LOCALE_EVENT } from '../../bot/kefu-bot';
-import { createPlaceholderKnowledge } from '../../bot/placeholder-knowledge';
+import { createKnowledgeService, type KnowledgeServiceHandle } from '../../knowledge';
 import type { KnowledgeService } from '../../knowledge/types';
 import type { Store } from '../../storage/port';
 import { openSqliteStore } from '../../storage/sqlite/sqlite-store';
@@ -28,7 +28,7 @@ interface Harness {
   turn(conversationId: string, activity: Partial<Activity>): Promise<Partial<Activity>[]>;
 }
 
-function harness(store: Store, knowledge: KnowledgeService = createPlaceholderKnowledge()): Harness {
+function harness(store: Store, knowledge: KnowledgeService): Harness {
   const logLines: string[] = [];
   const log = createLogger({
     level: 'info',
@@ -66,15 +66,18 @@ describe('the Kefu bot', () => {
   let store: Store;
   let dir: string;
   let h: Harness;
+  let knowledge: KnowledgeServiceHandle;
   let n = 0;
   const conv = () => `conv-${Date.now()}-${++n}`;
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kefu-bot-'));
     store = await openSqliteStore({ file: path.join(dir, 'kefu.sqlite'), log: createLogger({ level: 'silent' }) });
-    h = harness(store);
+    knowledge = await createKnowledgeService();
+    h = harness(store, knowledge);
   });
   after(async () => {
+    knowledge.close();
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -92,7 +95,7 @@ describe('the Kefu bot', () => {
         says: '保費忘了繳，寬限期多久？',
         intent: 'grace-period',
         lang: 'zh-TW',
-        contains: /30 天寬限期間/,
+        contains: /寬限期間[\s\S]*30 天|30 天/,
         topic: true,
       },
       {
@@ -112,9 +115,9 @@ describe('the Kefu bot', () => {
       { says: '我要申訴', intent: 'complaint', lang: 'zh-TW' },
       { says: '可以幫我轉真人嗎', intent: 'handoff', lang: 'zh-TW' },
       { says: '轉真人客服', intent: 'handoff', lang: 'zh-TW' },
-      { says: '你好', intent: 'smalltalk', lang: 'zh-TW', contains: /請問今天有什麼可以為您服務/ },
+      { says: '你好', intent: 'smalltalk', lang: 'zh-TW', contains: /線上客服小幫手/ },
       { says: 'thank you', intent: 'smalltalk', lang: 'en', contains: /You're welcome/ },
-      { says: '推薦我一檔股票', intent: 'out-of-scope', lang: 'zh-TW', contains: /超出我能回答的範圍/ },
+      { says: '推薦我一檔股票', intent: 'out-of-scope', lang: 'zh-TW', contains: /不在我能回答的範圍/ },
     ];
     for (const row of table) {
       it(`"${row.says}" → ${row.intent} (${row.lang})`, async () => {
@@ -207,6 +210,45 @@ describe('the Kefu bot', () => {
     expect(kefuOf(reply!)?.['lang']).to.equal('en');
   });
 
+  it('answers with the topic title and a "was this helpful?" choice, and offers a person after two unhelpful answers', async () => {
+    const c = conv();
+    const [answer] = await h.turn(c, { type: 'message', text: '保單可以借錢嗎' });
+    expect(kefuOf(answer!)?.['intent']).to.equal('policy-loan');
+    expect(answer!.text).to.match(/^\*\*保單借款/);
+    expect(actionTitles(answer!).slice(0, 2)).to.deep.equal(['👍 有幫助', '👎 沒幫助']);
+    const unhelpful = answer!.suggestedActions!.actions[1]!;
+
+    const [first] = await h.turn(c, { type: 'message', text: unhelpful.text, value: unhelpful.value });
+    expect(first!.text).to.contain('換個說法');
+    expect(kefuOf(first!)?.['intent']).to.equal('clarify');
+
+    await h.turn(c, { type: 'message', text: '寬限期多久' });
+    const [second] = await h.turn(c, { type: 'message', text: unhelpful.text, value: unhelpful.value });
+    expect(second!.text).to.contain('轉接真人客服');
+    expect(actionTitles(second!)[0]).to.equal('轉真人客服');
+  });
+
+  it('thanks the customer for a helpful rating and starts the count again', async () => {
+    const c = conv();
+    const [answer] = await h.turn(c, { type: 'message', text: 'How long do I have to cancel a new policy?' });
+    expect(kefuOf(answer!)?.['intent']).to.equal('free-look-cancellation');
+    const [helpful, unhelpful] = answer!.suggestedActions!.actions;
+    await h.turn(c, { type: 'message', text: unhelpful!.text, value: unhelpful!.value });
+    const [thanks] = await h.turn(c, { type: 'message', text: helpful!.text, value: helpful!.value });
+    expect(thanks!.text).to.contain('Thank you for the feedback');
+    // The count was reset: one more "not helpful" asks to rephrase instead of offering a person.
+    const [again] = await h.turn(c, { type: 'message', text: unhelpful!.text, value: unhelpful!.value });
+    expect(again!.text).to.contain('another way');
+  });
+
+  it('after two questions it cannot help with, offers a person', async () => {
+    const c = conv();
+    await h.turn(c, { type: 'message', text: '今天天氣如何' });
+    const replies = await h.turn(c, { type: 'message', text: '推薦我一檔股票' });
+    expect(replies.map((r) => kefuOf(r)?.['intent'])).to.deep.equal(['out-of-scope', 'clarify']);
+    expect(replies[1]!.text).to.contain('轉接真人客服');
+  });
+
   it('a main-menu button in the middle of a dialog starts that item instead', async () => {
     const c = conv();
     await h.turn(c, { type: 'message', text: '旅平險試算' });
@@ -216,13 +258,12 @@ describe('the Kefu bot', () => {
 
   it('apologises in the user language with a correlation id, logs it, clears the dialog state and stays usable', async () => {
     let fail = true;
-    const placeholder = createPlaceholderKnowledge();
     const flaky: KnowledgeService = {
       async decide(q) {
         if (fail && /寬限|grace/.test(q.text)) throw new Error('retriever exploded');
-        return placeholder.decide(q);
+        return knowledge.decide(q);
       },
-      topicAnswer: (id, lang) => placeholder.topicAnswer(id, lang),
+      topicAnswer: (id, lang) => knowledge.topicAnswer(id, lang),
     };
     const f = harness(store, flaky);
     const c = conv();

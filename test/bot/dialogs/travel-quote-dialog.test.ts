@@ -3,14 +3,14 @@ import { type Activity, MemoryStorage, TestAdapter } from 'botbuilder';
 import { ManualClock } from '../../../app/clock';
 import { createLogger } from '../../../app/logger';
 import { createKefuBot } from '../../../bot/create-bot';
-import { createPlaceholderKnowledge } from '../../../bot/placeholder-knowledge';
+import { createKnowledgeService } from '../../../knowledge';
 import type { BotStateStorage } from '../../../storage/port';
 
 /** The whole bot (root dialog, registry, metadata middleware) on botbuilder's TestAdapter. */
-function harness() {
+async function harness() {
   const runtime = createKefuBot({
     storage: new MemoryStorage() as unknown as BotStateStorage,
-    knowledge: createPlaceholderKnowledge(),
+    knowledge: await createKnowledgeService(),
     log: createLogger({ level: 'silent' }),
     brand: { 'zh-TW': '範例人壽', en: 'Sample Life' },
     // 2026-11-27 10:00 in Taipei.
@@ -27,7 +27,7 @@ function harness() {
 
 describe('travel quote dialog in the bot', () => {
   it('from the menu button, the Done-when sentence gives a quote card and channelData.kefu.quote', async () => {
-    const bot = harness();
+    const bot = await harness();
     const first = await bot.say('旅平險試算');
     expect(first.at(-1)!.text).to.match(/請問要去哪裡/);
     expect(first.at(-1)!.channelData.kefu.intent).to.equal('travel-quote');
@@ -46,7 +46,7 @@ describe('travel quote dialog in the bot', () => {
   });
 
   it('a correction in the next turn continues the same dialog', async () => {
-    const bot = harness();
+    const bot = await harness();
     await bot.say('旅平險試算');
     await bot.say('下週五去東京5天 我跟老婆都35 保500萬');
     const replies = await bot.say('改成10天');
@@ -56,7 +56,7 @@ describe('travel quote dialog in the bot', () => {
   });
 
   it('the main menu still wins in the middle of the travel dialog', async () => {
-    const bot = harness();
+    const bot = await harness();
     await bot.say('旅平險試算');
     const replies = await bot.say('常見問題');
     expect(replies.at(-1)!.channelData.kefu.intent).to.not.equal('travel-quote');
