@@ -55,6 +55,12 @@ export const configSchema = z.object({
   CONSOLE_ADMIN_PASSWORD: z.string().min(8).default(DEFAULT_CONSOLE_PASSWORD),
   /** Secret that signs console session cookies, at least 32 characters. Default: random per start (sessions end on restart; required in production). */
   SESSION_SECRET: optionalString.pipe(z.string().min(32).optional()),
+  /** Lifetime of a console login session, in seconds. Default 28800 (8 hours, one shift). */
+  CONSOLE_SESSION_TTL_S: int(60, 604_800).default(28_800),
+  /** Failed console logins allowed per user name (and 4× per client address) in CONSOLE_LOGIN_WINDOW_S before 429. Default 5. */
+  CONSOLE_LOGIN_MAX_FAILURES: int(1, 1000).default(5),
+  /** Window of the console login failure limit, in seconds. Default 900 (15 minutes). */
+  CONSOLE_LOGIN_WINDOW_S: int(10, 86_400).default(900),
 
   // ── Bot Framework (Azure Bot Service channel on POST /api/messages) ──────────────────────
   /** Bot registration app id; empty = /api/messages unauthenticated (refused in production). */
@@ -116,6 +122,14 @@ export const configSchema = z.object({
   IMAP_CHECK_INTERVAL_S: int(1, 86_400).default(60),
   /** Largest email accepted with its attachments, in bytes. Default 26214400 (25 MB). */
   EMAIL_MAX_BYTES: int(1024, 1_073_741_824).default(26_214_400),
+  /** Folder mail that fails to parse three times is moved to (kept raw, shown on /healthz). Default Kefu/Quarantine. */
+  IMAP_QUARANTINE_FOLDER: z.string().min(1).default('Kefu/Quarantine'),
+  /** Largest single attachment stored, in bytes; bigger ones are listed on the ticket but not kept. Default 15728640 (15 MB). */
+  EMAIL_MAX_ATTACHMENT_BYTES: int(1024, 1_073_741_824).default(15_728_640),
+  /** Most MIME parts parsed in one email; more = the mail is quarantined as hostile. Default 500. */
+  EMAIL_MAX_MIME_PARTS: int(10, 100_000).default(500),
+  /** Global breaker: most acknowledgements sent per hour across all senders. Default 300. */
+  EMAIL_ACK_MAX_PER_HOUR: int(0, 1_000_000).default(300),
   /** SMTP server host for outgoing mail; unset = mail is queued in the outbox but not sent. */
   SMTP_HOST: optionalString,
   /** SMTP port. Default 587. */
@@ -130,6 +144,31 @@ export const configSchema = z.object({
   MAIL_FROM: z.string().min(3).default('康福人壽客服 <service@kangfu-life.example>'),
   /** Domain of the Message-IDs Kefu writes (loop detection relies on it). Default kefu.kangfu-life.example. */
   MAIL_MESSAGE_ID_DOMAIN: z.string().min(1).default('kefu.kangfu-life.example'),
+
+  // ── Human desk (agents, assignment, business hours) ──────────────────────────────────────
+  /** YAML file of teams and agents created at start when missing (see handoff/agents/seed.sample.yaml). Default unset = no seed. */
+  AGENT_SEED_FILE: optionalString,
+  /** Seconds without activity after which an online agent becomes away; 0 = never. Default 300. */
+  AGENT_AWAY_AFTER_S: int(0, 86_400).default(300),
+  /** Seconds an agent has to accept an offered live chat before it goes to the next agent. Default 60. */
+  LIVE_ACCEPT_TIMEOUT_S: int(5, 3600).default(60),
+  /** Seconds an agent has to accept an offered callback or other back-office ticket; 0 = no limit. Default 0. */
+  CALLBACK_ACCEPT_TIMEOUT_S: int(0, 604_800).default(0),
+  /** SLA minutes per ticket type over the defaults, e.g. "callback=240,email=480". Default unset = built-in targets. */
+  TICKET_SLA_MINUTES: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\s*[a-z-]+\s*=\s*\d+\s*(,\s*[a-z-]+\s*=\s*\d+\s*)*$/, 'must be <type>=<minutes>,…')
+      .optional(),
+  ),
+  /** Desk opening hours and holiday files (YAML). Default handoff/calendar/desk-hours.yaml (a sample schedule). */
+  DESK_HOURS_FILE: z.string().min(1).default('handoff/calendar/desk-hours.yaml'),
+  /** Desk mode over the hours file: scheduled (weekly hours minus holidays) or 24h. Default unset = as in the file. */
+  DESK_MODE: optionalString.pipe(z.enum(['scheduled', '24h']).optional()),
+  /** A live-chat wait longer than this counts in the waiting ratio (保戶等待比例), seconds. Default 60. */
+  HANDOFF_WAIT_THRESHOLD_S: int(1, 3600).default(60),
+  /** Average handle time assumed for wait estimates until there is history, seconds. Default 300. */
+  HANDOFF_DEFAULT_HANDLE_S: int(1, 86_400).default(300),
 });
 
 export type Config = Readonly<
@@ -205,7 +244,9 @@ const SECRET_NAME = /PASSWORD|SECRET|TOKEN|KEY/i;
 /** Secrets never appear in an error message, even when invalid. */
 function redactForMessage(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  return SECRET_NAME.test(name) ? '***' : value;
+  if (SECRET_NAME.test(name)) return '***';
+  // URLs carry passwords too (redis://:pw@host, https://user:pw@host), even when malformed.
+  return value.replace(/(\/\/[^/@\s:]*):[^@\s]*@/g, '$1:***@');
 }
 
 function randomSecret(): string {

@@ -41,7 +41,8 @@ export const REDACTED_PATHS = [
 export function maskLogValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskText(value);
   if (depth > 5 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return value;
+  // Serialise errors here (type, message, stack, code, cause) so their text is masked too.
+  if (value instanceof Error) return maskLogValue(pino.stdSerializers.err(value), depth + 1);
   if (Array.isArray(value)) return value.map((v) => maskLogValue(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = maskLogValue(v, depth + 1);
@@ -55,7 +56,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  return pino(
+  const logger = pino(
     {
       level: options.level,
       base: { service: 'kefu' },
@@ -64,14 +65,37 @@ export function createLogger(options: LoggerOptions): Logger {
         log: (record) => maskLogValue(record) as Record<string, unknown>,
       },
       hooks: {
-        // Mask the message string too (formatters.log sees only the merged object).
+        // Mask the message and interpolation arguments too (formatters.log sees only the
+        // merged object). An error logged without a message would get err.message as its
+        // message from pino itself, unmasked, so that message is supplied here.
         logMethod(args, method) {
-          const masked = args.map((a) => (typeof a === 'string' ? maskText(a) : a)) as Parameters<typeof method>;
-          method.apply(this, masked);
+          const [first, ...rest] = args as unknown[];
+          const head: unknown = first instanceof Error ? { err: first } : first;
+          const err = isRecord(head) && head.err instanceof Error ? head.err : undefined;
+          if (err && rest.length === 0 && isRecord(head) && typeof head.msg !== 'string') rest.push(err.message);
+          const masked = [typeof head === 'string' ? maskText(head) : head, ...rest.map((a) => maskLogValue(a))];
+          method.apply(this, masked as Parameters<typeof method>);
         },
       },
-      serializers: { err: pino.stdSerializers.err },
+      // maskLogValue has already serialised (and masked) errors; serialise only what it has not.
+      serializers: { err: (e: unknown) => (e instanceof Error ? maskLogValue(e) : e) },
     },
     options.destination,
   );
+  // Child bindings (log.child({ caller })) bypass formatters and hooks in pino, so mask them on
+  // the way in. Children are created from their parent's prototype, so they inherit this.
+  const baseChild = Object.getPrototypeOf(logger).child as (
+    this: Logger,
+    bindings: pino.Bindings,
+    childOptions?: pino.ChildLoggerOptions,
+  ) => Logger;
+  const maskedChild = function (this: Logger, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions) {
+    return baseChild.call(this, maskLogValue(bindings) as pino.Bindings, childOptions);
+  };
+  (logger as { child: unknown }).child = maskedChild;
+  return logger;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }

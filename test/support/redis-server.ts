@@ -25,7 +25,14 @@ export interface TestRedis {
 
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
-export async function startRedis(options: { appendOnly?: boolean } = {}): Promise<TestRedis> {
+export interface StartRedisOptions {
+  /** Persist with AOF so data survives a hard kill (`restart({ hard: true })`). */
+  appendOnly?: boolean;
+  /** Require this password (`requirepass`); `url` then carries it. */
+  password?: string;
+}
+
+export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kefu-redis-'));
   let child: ChildProcess | undefined;
@@ -45,6 +52,7 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
       dir,
       '--maxmemory-policy',
       'noeviction',
+      ...(options.password ? ['--requirepass', options.password] : []),
     ];
     const c = spawn(REDIS_SERVER_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -80,7 +88,9 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
   await start();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: options.password
+      ? `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`
+      : `redis://127.0.0.1:${port}`,
     dir,
     stop,
     start,
