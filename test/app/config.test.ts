@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import dotenv from 'dotenv';
 import { configSchema, DEFAULT_CONSOLE_PASSWORD, loadConfig } from '../../app/config';
 import { KefuError } from '../../app/errors';
+import { documentedInSchemaSource, readmeWithTable } from '../../scripts/config-docs';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SCHEMA_KEYS = Object.keys(configSchema.shape);
@@ -37,30 +38,6 @@ interface Documented {
   comment: string;
   group: string;
   value?: string;
-}
-
-/** Reads `/** comment *\/ NAME:` pairs and `// ── Group ──` headers from the schema source. */
-function documentedInSchemaSource(): Documented[] {
-  const source = fs.readFileSync(path.join(ROOT, 'app/config.ts'), 'utf8');
-  const start = source.indexOf('export const configSchema = z.object({');
-  const end = source.indexOf('\n});', start);
-  expect(start, 'configSchema not found in app/config.ts').to.be.greaterThan(-1);
-  const out: Documented[] = [];
-  let group = '';
-  let comment: string | undefined;
-  for (const raw of source.slice(start, end).split('\n').slice(1)) {
-    const line = raw.trim();
-    const header = /^\/\/ ── (.+?) ─+$/.exec(line);
-    const doc = /^\/\*\* (.+) \*\/$/.exec(line);
-    const key = /^([A-Za-z_]\w*):/.exec(line);
-    if (header) group = header[1]!;
-    else if (doc) comment = doc[1]!;
-    else if (key && raw.startsWith('  ') && !raw.startsWith('   ')) {
-      out.push({ name: key[1]!, comment: comment ?? '', group });
-      comment = undefined;
-    }
-  }
-  return out;
 }
 
 /** Reads `# comment` + `NAME=value` pairs and `# ── Group ──` headers from `.env.example`. */
@@ -118,6 +95,11 @@ describe('configuration (app/config.ts)', () => {
           defaults[e.name as keyof typeof defaults],
         );
       }
+    });
+
+    it('is described variable by variable in the README configuration table (npm run docs:config)', () => {
+      const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+      expect(readme, 'README.md table is stale: run npm run docs:config').to.equal(readmeWithTable(readme));
     });
 
     it('loads as it is into a working development configuration with every default', () => {
