@@ -42,15 +42,25 @@ export const ERROR_CODES = {
     description: 'The ticket is not offered to or held by this agent (another agent has it, or the offer lapsed).',
   },
   ERR_AGENT_SEED_INVALID: { status: 500, description: 'The agent seed file is unreadable or fails validation.' },
-  ERR_TRAVEL_APPLICATION_INVALID: { status: 400, description: 'A travel insurance application failed validation (ID, birth date, consent).' },
+  ERR_TRAVEL_APPLICATION_INVALID: {
+    status: 400,
+    description: 'A travel insurance application failed validation (ID, birth date, consent).',
+  },
   ERR_INTERNAL: { status: 500, description: 'An unexpected internal error.' },
   ERR_EMAIL_TOO_LARGE: { status: 413, description: 'An email is larger than EMAIL_MAX_BYTES; it is not downloaded.' },
-  ERR_EMAIL_PARSE: { status: 422, description: 'An email could not be parsed (malformed or hostile MIME); retried, then quarantined.' },
-  ERR_EMAIL_SEND: { status: 502, description: 'The SMTP server refused or did not take an outgoing email; the outbox retries.' },
+  ERR_EMAIL_PARSE: {
+    status: 422,
+    description: 'An email could not be parsed (malformed or hostile MIME); retried, then quarantined.',
+  },
+  ERR_EMAIL_SEND: {
+    status: 502,
+    description: 'The SMTP server refused or did not take an outgoing email; the outbox retries.',
+  },
   ERR_EMAIL_NO_ADDRESS: { status: 409, description: 'The ticket has no customer email address to reply to.' },
   ERR_TRAVEL_RATES_INVALID: {
     status: 500,
-    description: 'The travel-insurance rate table file is unreadable or fails validation (shape, bands, monotonic premiums).',
+    description:
+      'The travel-insurance rate table file is unreadable or fails validation (shape, bands, monotonic premiums).',
   },
   ERR_TRAVEL_REQUEST_INVALID: {
     status: 400,
