@@ -2,7 +2,7 @@
  * Round-trip time of one chat message over the self-hosted Direct Line on this machine:
  * from `POST /v3/directline/conversations/:id/activities` until the bot's answer arrives on
  * the conversation's WebSocket stream (what a Web Chat user waits for). Runs a real Kefu on
- * the embedded SQLite store (or Redis with REDIS_URL set) with the placeholder knowledge.
+ * the embedded SQLite store (or Redis with REDIS_URL set) with the real knowledge base.
  *
  *   npx tsx bench/directline-roundtrip.ts [iterations=300]
  *
@@ -16,8 +16,18 @@ import { startKefu } from '../app/start';
 
 const QUESTIONS = ['保費忘了繳，寬限期多久？', '想辦保單借款', '你好', 'How long is the grace period?', '常見問題'];
 
-async function main(): Promise<void> {
-  const iterations = Number(process.argv[2] ?? 300);
+export interface RoundTripResult {
+  bench: 'directline-roundtrip';
+  store: string;
+  transport: string;
+  iterations: number;
+  ms: { min: number; median: number; p95: number; p99: number; max: number; mean: number };
+  node: string;
+  cpus: number;
+}
+
+/** Measures `iterations` message round trips (after 20 warm-up messages). */
+export async function benchDirectLineRoundTrip(iterations = 300, redisUrl?: string): Promise<RoundTripResult> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kefu-bench-'));
   const kefu = await startKefu({
     NODE_ENV: 'test',
@@ -26,7 +36,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,
     CHAT_RATE_LIMIT: '10000',
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
   });
   try {
     const tokenRes = await fetch(`${kefu.url}/api/v1/webchat/token`, { method: 'POST' });
@@ -80,36 +90,35 @@ async function main(): Promise<void> {
     samples.sort((a, b) => a - b);
     const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
     const round = (x: number) => Math.round(x * 100) / 100;
-    process.stdout.write(
-      `${JSON.stringify(
-        {
-          bench: 'directline-roundtrip',
-          store: kefu.store.kind,
-          transport: 'HTTP POST → WebSocket stream',
-          iterations,
-          ms: {
-            min: round(samples[0]!),
-            median: round(at(0.5)),
-            p95: round(at(0.95)),
-            p99: round(at(0.99)),
-            max: round(samples.at(-1)!),
-            mean: round(samples.reduce((s, x) => s + x, 0) / samples.length),
-          },
-          node: process.version,
-          cpus: os.cpus().length,
-        },
-        null,
-        2,
-      )}\n`,
-    );
     ws.close();
+    return {
+      bench: 'directline-roundtrip',
+      store: kefu.store.kind,
+      transport: 'HTTP POST → WebSocket stream',
+      iterations,
+      ms: {
+        min: round(samples[0]!),
+        median: round(at(0.5)),
+        p95: round(at(0.95)),
+        p99: round(at(0.99)),
+        max: round(samples.at(-1)!),
+        mean: round(samples.reduce((s, x) => s + x, 0) / samples.length),
+      },
+      node: process.version,
+      cpus: os.cpus().length,
+    };
   } finally {
     await kefu.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  benchDirectLineRoundTrip(Number(process.argv[2] ?? 300), process.env.REDIS_URL).then(
+    (r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`),
+    (err) => {
+      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
