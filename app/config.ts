@@ -91,6 +91,10 @@ export const configSchema = z.object({
   /** Rate-limit window for chat messages, in seconds. Default 60. */
   CHAT_RATE_WINDOW_S: int(1, 3600).default(60),
 
+  // ── Travel accident insurance (旅平險) ───────────────────────────────────────────────────
+  /** Rate table file (JSON, format kefu.travel-rates/1); a relative path is inside the Kefu folder. Default knowledge/travel/rates.sample.json (sample rates). */
+  TRAVEL_RATES_FILE: z.string().min(1).default('knowledge/travel/rates.sample.json'),
+
   // ── LLM (optional) ───────────────────────────────────────────────────────────────────────
   /** API key of an OpenAI-compatible server; unset = answer from the knowledge base alone. */
   OPENAI_API_KEY: optionalString,
@@ -169,6 +173,10 @@ export const configSchema = z.object({
   HANDOFF_WAIT_THRESHOLD_S: int(1, 3600).default(60),
   /** Average handle time assumed for wait estimates until there is history, seconds. Default 300. */
   HANDOFF_DEFAULT_HANDLE_S: int(1, 86_400).default(300),
+  /** A web-chat user waiting for an agent who sends nothing for this long is counted as abandoned (放棄), seconds; 0 = never. Default 900. */
+  HANDOFF_ABANDON_AFTER_S: int(0, 86_400).default(900),
+  /** A waiting web-chat page with no poll, socket or message for this long counts as closed (abandoned), seconds; 0 = never. Default 120. */
+  HANDOFF_PAGE_GONE_AFTER_S: int(0, 86_400).default(120),
 });
 
 export type Config = Readonly<

@@ -9,6 +9,7 @@ import type { Logger } from '../app/logger';
 import type { KnowledgeService, Lang } from '../knowledge/types';
 import type { BotStateStorage } from '../storage/port';
 import type { BotServices } from './dialogs/intent-dialog';
+import type { TravelDialogDeps } from './dialogs/travel-quote-dialog';
 import { KefuBot } from './kefu-bot';
 import { KefuMetadataMiddleware } from './kefu-metadata-middleware';
 import { createTurnErrorHandler } from './turn-error';
@@ -20,6 +21,8 @@ export interface BotDeps {
   log: Logger;
   brand: Record<Lang, string>;
   clock?: Clock;
+  /** Travel quote dependencies (rate table, application port, payment text). */
+  travel?: TravelDialogDeps;
 }
 
 export interface KefuBotRuntime {
@@ -40,6 +43,7 @@ export function createKefuBot(deps: BotDeps): KefuBotRuntime {
     log: deps.log.child({ component: 'bot' }),
     clock: deps.clock ?? systemClock,
     brand: deps.brand,
+    ...(deps.travel ? { travel: deps.travel } : {}),
   };
   const bot = new KefuBot(services, conversationState, userState);
   const onTurnError = createTurnErrorHandler({ log: services.log, conversationState });

@@ -9,6 +9,7 @@ import type { Dialog } from 'botbuilder-dialogs';
 import type { Clock } from '../../app/clock';
 import type { Logger } from '../../app/logger';
 import type { KnowledgeService, Lang } from '../../knowledge/types';
+import type { TravelDialogDeps } from './travel-quote-dialog';
 
 /** Intents answered by a dialog of their own (the dialog id is the intent name). */
 export type DialogIntent = 'travel-quote' | 'address-change' | 'status-inquiry' | 'complaint' | 'handoff';
@@ -35,6 +36,8 @@ export interface BotServices {
   clock: Clock;
   /** Insurer names for greetings. */
   brand: Record<Lang, string>;
+  /** Travel quote and application: the insurer's rate table, the application port, payment text. */
+  travel?: TravelDialogDeps;
 }
 
 /** Builds one intent dialog; its id must equal the intent. */

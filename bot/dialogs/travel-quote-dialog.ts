@@ -102,6 +102,6 @@ function toActivity(lang: Lang, reply: FlowOutput['replies'][number]): Partial<A
 }
 
 /** The factory the registry calls; the composition root may pass the insurer's rates and the application port. */
-export function createTravelQuoteDialog(services: BotServices, deps: TravelDialogDeps = {}): Dialog {
+export function createTravelQuoteDialog(services: BotServices, deps: TravelDialogDeps = services.travel ?? {}): Dialog {
   return new TravelQuoteDialog(services, deps);
 }

@@ -72,7 +72,7 @@ export interface OpenTicketInput {
   data?: Record<string, unknown>;
   links?: TicketLink[];
   actor: Actor;
-  /** First message of the conversation (the email body, the chat request). */
+  /** The customer's first message (the email body, the chat request), recorded as theirs. */
   firstMessage?: { text: string; meta?: { [key: string]: Json } };
 }
 
@@ -227,8 +227,9 @@ export function createTicketService(deps: { store: TicketStore; clock: Clock; sl
         data: { type: ticket.type, channel: ticket.channel, status: ticket.status, priority, queue: ticket.queue },
       });
       if (input.firstMessage) {
+        // The first message is the customer's own words (the bot or poller only opened the ticket).
         await appendEvent(number, {
-          actor: input.actor,
+          actor: { kind: 'customer', ...(input.customer.name ? { name: input.customer.name } : {}) },
           type: 'message',
           data: { text: input.firstMessage.text, channel: input.channel, ...(input.firstMessage.meta ?? {}) },
         });
