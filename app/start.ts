@@ -11,12 +11,29 @@ import { HealthRegistry } from './health';
 import { Lifecycle } from './lifecycle';
 import { createLogger, type Logger } from './logger';
 import { createApp, createMetricsRegistry, type App } from './server';
+import { createKefuBot } from '../bot/create-bot';
+import { createKnowledgeService } from '../knowledge';
+import { createOpenAiLlm } from '../knowledge/llm/openai-adapter';
+import { mountBotFrameworkRoute } from '../channels/bot-framework/messages-route';
+import { mountWebChat, type WebChat } from '../channels/webchat';
+import path from 'node:path';
+import { mountConsole } from '../console';
+import { createHandoff, type Handoff, handoffOptionsFromConfig } from '../handoff';
+import { buildCalendar, parseDeskFile } from '../handoff/calendar/parse-calendar';
+import { createSlaPolicy, parseSlaMinutes } from '../handoff/tickets/sla';
+import { createTicketService, type TicketService } from '../handoff/tickets/ticket-service';
+import { TimerRunner } from './timer-runner';
 
 export interface RunningKefu {
   config: Config;
   log: Logger;
   store: Store;
   app: App;
+  /** The web chat channel: `deliverToConversation` for proactive messages (agent replies). */
+  webchat: WebChat;
+  /** The ticket service (問題單) and the human desk facade (agents, presence, assignment, measures). */
+  tickets: TicketService;
+  handoff: Handoff;
   port: number;
   /** Base URL the service answers on (http://127.0.0.1:PORT for tests). */
   url: string;
@@ -36,7 +53,6 @@ export async function startKefu(
   const config = loadConfig(env);
   const log = createLogger({ level: config.LOG_LEVEL, destination: options.logDestination });
   const clock = options.clock ?? systemClock;
-  void clock;
 
   if (!config.REDIS_URL) fs.mkdirSync(config.DATA_DIR, { recursive: true });
   const store = await openStore({
@@ -58,8 +74,88 @@ export async function startKefu(
   const metrics = createMetricsRegistry();
   const app = createApp({ config, log, health, lifecycle, metrics });
 
+  // The knowledge base: reloads itself when a topic file changes; the LLM only when configured.
+  const llmConfigured = Boolean(config.OPENAI_API_KEY || config.OPENAI_BASE_URL);
+  const knowledge = await createKnowledgeService({
+    watch: config.NODE_ENV !== 'test',
+    clock,
+    llm: llmConfigured
+      ? createOpenAiLlm({ apiKey: config.OPENAI_API_KEY ?? 'none', baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL })
+      : undefined,
+    llmBudgetMs: config.LLM_TIMEOUT_MS,
+    onProblems: (problems) => {
+      if (problems.length > 0) log.warn({ problems }, 'knowledge base: some topic files have problems');
+    },
+    onError: (err) => log.warn({ err }, 'knowledge base: falling back'),
+  });
+  lifecycle.onStop('knowledge', async () => knowledge.close());
+  health.register('knowledge', async () => ({
+    status: knowledge.problems().length === 0 ? 'ok' : 'degraded',
+    critical: false,
+    topics: knowledge.topicCount(),
+    problems: knowledge.problems().length,
+  }));
+  health.register('llm', async () =>
+    llmConfigured
+      ? { status: 'ok', critical: false, model: config.OPENAI_MODEL, budgetMs: config.LLM_TIMEOUT_MS }
+      : { status: 'off', critical: false, reason: 'OPENAI_API_KEY and OPENAI_BASE_URL are unset: answers come from the knowledge base alone' },
+  );
+
+  // The bot behind both chat channels.
+  const bot = createKefuBot({
+    storage: store.botState,
+    knowledge,
+    log,
+    clock,
+    brand: { 'zh-TW': config.BRAND_NAME_ZH, en: config.BRAND_NAME_EN },
+  });
+  const webchat = await mountWebChat({ server: app.server, store, config, clock, log, lifecycle, bot, metrics });
+  mountBotFrameworkRoute(app.server, { config, bot, log });
+
+  // ── Human desk and console ───────────────────────────────────────────────────────────────
+  // Desk wiring (tickets, handoff, durable timers) added with the console, which needs it;
+  // other modules (email, live handoff) should take `tickets`, `handoff` and `timers` from here.
+  // A relative path names a file of the Kefu folder (the default ships in the repository), so
+  // the service starts the same from any working folder; DATA_DIR stays relative to the cwd.
+  const deskHoursFile = path.resolve(__dirname, '..', config.DESK_HOURS_FILE);
+  const deskFile = parseDeskFile(fs.readFileSync(deskHoursFile, 'utf8'));
+  const calendar = buildCalendar(
+    deskFile,
+    deskFile.holidayFiles.map((name) => ({
+      name,
+      text: fs.readFileSync(path.join(path.dirname(deskHoursFile), name), 'utf8'),
+    })),
+    config.DESK_MODE,
+  );
+  const tickets = createTicketService({
+    store,
+    clock,
+    sla: createSlaPolicy(calendar, parseSlaMinutes(config.TICKET_SLA_MINUTES)),
+  });
+  const handoff = createHandoff({ store, clock, log, calendar, tickets, options: handoffOptionsFromConfig(config) });
+  const timers = new TimerRunner({ store, clock, log });
+  handoff.registerTimers(timers);
+  if (config.AGENT_SEED_FILE) await handoff.seed(fs.readFileSync(config.AGENT_SEED_FILE, 'utf8'));
+  await handoff.start();
+  timers.start();
+  lifecycle.onStop('timers', () => timers.stop());
+  const kefuConsole = await mountConsole({
+    server: app.server,
+    config,
+    store,
+    clock,
+    log,
+    tickets,
+    handoff,
+    webchat,
+    isDraining: () => lifecycle.draining,
+  });
+
   const port = await app.listen(config.PORT, config.HOST);
   lifecycle.onStop('http', () => app.closeListener());
+  // Registered after http so it stops first: open chat sockets would hold the listener open.
+  lifecycle.onStop('webchat', () => webchat.stop());
+  lifecycle.onStop('console', () => kefuConsole.stop());
   if (config.sessionSecretGenerated && config.NODE_ENV !== 'test') {
     log.warn('SESSION_SECRET is unset: console sessions end when the service restarts');
   }
@@ -70,6 +166,9 @@ export async function startKefu(
     log,
     store,
     app,
+    webchat,
+    tickets,
+    handoff,
     port,
     url: `http://127.0.0.1:${port}`,
     stop: () => lifecycle.shutdown(config.SHUTDOWN_TIMEOUT_MS),
