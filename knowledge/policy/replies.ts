@@ -51,7 +51,7 @@ export function smallTalkReply(kind: SmallTalkKind, lang: Lang, profile: Profile
 export function outOfScopeReply(lang: Lang, profile: Profile): string {
   if (lang === 'zh-TW') {
     return (
-      `不好意思，這個問題不在我能回答的範圍（我只處理${profile.company_name_zh ?? '本公司'}人壽保險的保戶服務，` +
+      `不好意思，這個問題不在我能回答的範圍（我只處理${profile.company_name_zh ?? '本公司'}保戶的服務，` +
       '不提供天氣、股票、車險或火險等產險、或其他公司商品的資訊）。\n\n' +
       '我可以幫您：保單變更（地址、受益人、要保人）、繳費與寬限期、保單借款與解約、理賠文件與進度、旅平險投保與試算、申訴管道。' +
       `也可以撥 ${profile.hotline ?? ''}（${profile.hotline_hours_zh ?? ''}）或輸入「轉真人」。`

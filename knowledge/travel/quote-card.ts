@@ -47,8 +47,9 @@ function text(t: string, extra: Json = {}): Json {
 function lineLabel(line: QuoteLine, lang: Lang): string {
   const who = RELATION_LABELS[line.relation][lang];
   return lang === 'zh-TW'
-    ? `${line.traveller + 1}. ${who}（${line.age}歲）`
-    : `${line.traveller + 1}. ${who} (${line.age})`;
+    ? // "1. " at the start of a TextBlock renders as a Markdown list item numbered 1 every time.
+      `${line.traveller + 1}\\. ${who}（${line.age}歲）`
+    : `${line.traveller + 1}\\. ${who} (${line.age})`;
 }
 
 /** Builds the Adaptive Card JSON for a quote. Pure; the same quote and lang give the same card. */

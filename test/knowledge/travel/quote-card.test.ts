@@ -46,7 +46,7 @@ describe('travel quote Adaptive Card', () => {
     const card = buildQuoteCard(q, 'zh-TW');
     expect(card).to.include({ type: 'AdaptiveCard', version: '1.5' });
     const all = texts(card).join('\n');
-    expect(all).to.contain('1. 本人（40歲）').and.contain('2. 配偶（40歲）').and.contain('3. 子女（9歲）');
+    expect(all).to.contain('1\\. 本人（40歲）').and.contain('2\\. 配偶（40歲）').and.contain('3\\. 子女（9歲）');
     expect(all).to.contain(`${q.totalTWD.toLocaleString('en-US')}元`);
     expect(all).to.contain('身故給付以喪葬費用 69萬元為限');
     expect(all).to.contain('傷害醫療 50萬元');
@@ -60,7 +60,7 @@ describe('travel quote Adaptive Card', () => {
     const card = buildQuoteCard(familyQuote(), 'en');
     const all = texts(card).join('\n');
     expect(all)
-      .to.contain('3. Child (9)')
+      .to.contain('3\\. Child (9)')
       .and.contain('Total premium')
       .and.contain('death benefit limited to funeral expenses NT$690,000');
     expect(all).not.to.match(/本人|總保費|保障內容/);
