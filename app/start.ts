@@ -23,6 +23,8 @@ import { buildCalendar, parseDeskFile } from '../handoff/calendar/parse-calendar
 import { createSlaPolicy, parseSlaMinutes } from '../handoff/tickets/sla';
 import { createTicketService, type TicketService } from '../handoff/tickets/ticket-service';
 import { TimerRunner } from './timer-runner';
+import { createLiveChat, type LiveChat } from '../handoff/live-chat';
+import { createWebChatLiveChat } from '../channels/webchat/live-delivery';
 
 export interface RunningKefu {
   config: Config;
@@ -34,6 +36,10 @@ export interface RunningKefu {
   /** The ticket service (問題單) and the human desk facade (agents, presence, assignment, measures). */
   tickets: TicketService;
   handoff: Handoff;
+  /** Live handoff and callbacks (agent messages, hand back, resolve) — see handoff/live-chat.ts. */
+  liveChat: LiveChat;
+  /** The durable timer runner (tests drive `tick()` with a manual clock). */
+  timers: TimerRunner;
   port: number;
   /** Base URL the service answers on (http://127.0.0.1:PORT for tests). */
   url: string;
@@ -80,7 +86,11 @@ export async function startKefu(
     watch: config.NODE_ENV !== 'test',
     clock,
     llm: llmConfigured
-      ? createOpenAiLlm({ apiKey: config.OPENAI_API_KEY ?? 'none', baseURL: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL })
+      ? createOpenAiLlm({
+          apiKey: config.OPENAI_API_KEY ?? 'none',
+          baseURL: config.OPENAI_BASE_URL,
+          model: config.OPENAI_MODEL,
+        })
       : undefined,
     llmBudgetMs: config.LLM_TIMEOUT_MS,
     onProblems: (problems) => {
@@ -98,19 +108,12 @@ export async function startKefu(
   health.register('llm', async () =>
     llmConfigured
       ? { status: 'ok', critical: false, model: config.OPENAI_MODEL, budgetMs: config.LLM_TIMEOUT_MS }
-      : { status: 'off', critical: false, reason: 'OPENAI_API_KEY and OPENAI_BASE_URL are unset: answers come from the knowledge base alone' },
+      : {
+          status: 'off',
+          critical: false,
+          reason: 'OPENAI_API_KEY and OPENAI_BASE_URL are unset: answers come from the knowledge base alone',
+        },
   );
-
-  // The bot behind both chat channels.
-  const bot = createKefuBot({
-    storage: store.botState,
-    knowledge,
-    log,
-    clock,
-    brand: { 'zh-TW': config.BRAND_NAME_ZH, en: config.BRAND_NAME_EN },
-  });
-  const webchat = await mountWebChat({ server: app.server, store, config, clock, log, lifecycle, bot, metrics });
-  mountBotFrameworkRoute(app.server, { config, bot, log });
 
   // ── Human desk and console ───────────────────────────────────────────────────────────────
   // Desk wiring (tickets, handoff, durable timers) added with the console, which needs it;
@@ -135,10 +138,48 @@ export async function startKefu(
   const handoff = createHandoff({ store, clock, log, calendar, tickets, options: handoffOptionsFromConfig(config) });
   const timers = new TimerRunner({ store, clock, log });
   handoff.registerTimers(timers);
+  // Live handoff (真人客服) and callbacks: the one module both the chat and the console call.
+  const liveChatPort = createWebChatLiveChat({ kv: store.kv, clock, log });
+  const liveChat = createLiveChat({
+    store,
+    clock,
+    log: log.child({ component: 'live-chat' }),
+    tickets,
+    handoff,
+    chat: liveChatPort.port,
+    options: {
+      abandonAfterMs: config.HANDOFF_ABANDON_AFTER_S * 1000,
+      pageGoneAfterMs: config.HANDOFF_PAGE_GONE_AFTER_S * 1000,
+    },
+    notifyDesk: async (notice) => {
+      await store.bus.publish('console', notice).catch((err) => log.warn({ err }, 'console notice not published'));
+    },
+  });
+  liveChat.registerTimers(timers);
   if (config.AGENT_SEED_FILE) await handoff.seed(fs.readFileSync(config.AGENT_SEED_FILE, 'utf8'));
   await handoff.start();
-  timers.start();
   lifecycle.onStop('timers', () => timers.stop());
+
+  // The bot behind both chat channels.
+  const bot = createKefuBot({
+    storage: store.botState,
+    knowledge,
+    log,
+    clock,
+    brand: { 'zh-TW': config.BRAND_NAME_ZH, en: config.BRAND_NAME_EN },
+    desk: liveChat,
+  });
+  const webchat = await mountWebChat({ server: app.server, store, config, clock, log, lifecycle, bot, metrics });
+  liveChatPort.bind(webchat, app.server, liveChat);
+  const stopLiveNotices = await liveChat.start();
+  // Timers fire once every handler (the live chat's included) has what it needs.
+  timers.start();
+  lifecycle.onStop('live-chat', async () => {
+    liveChatPort.stop();
+    await stopLiveNotices();
+  });
+  mountBotFrameworkRoute(app.server, { config, bot, log });
+
   const kefuConsole = await mountConsole({
     server: app.server,
     config,
@@ -148,6 +189,7 @@ export async function startKefu(
     tickets,
     handoff,
     webchat,
+    liveChat,
     isDraining: () => lifecycle.draining,
   });
 
@@ -169,6 +211,8 @@ export async function startKefu(
     webchat,
     tickets,
     handoff,
+    liveChat,
+    timers,
     port,
     url: `http://127.0.0.1:${port}`,
     stop: () => lifecycle.shutdown(config.SHUTDOWN_TIMEOUT_MS),

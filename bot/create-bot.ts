@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../app/clock';
 import type { Logger } from '../app/logger';
 import type { KnowledgeService, Lang } from '../knowledge/types';
 import type { BotStateStorage } from '../storage/port';
-import type { BotServices } from './dialogs/intent-dialog';
+import type { BotServices, HandoffDesk } from './dialogs/intent-dialog';
 import type { TravelDialogDeps } from './dialogs/travel-quote-dialog';
 import { KefuBot } from './kefu-bot';
 import { KefuMetadataMiddleware } from './kefu-metadata-middleware';
@@ -23,6 +23,8 @@ export interface BotDeps {
   clock?: Clock;
   /** Travel quote dependencies (rate table, application port, payment text). */
   travel?: TravelDialogDeps;
+  /** The human desk (live handoff and callbacks); absent = the handoff dialog offers the phone line. */
+  desk?: HandoffDesk;
 }
 
 export interface KefuBotRuntime {
@@ -44,6 +46,7 @@ export function createKefuBot(deps: BotDeps): KefuBotRuntime {
     clock: deps.clock ?? systemClock,
     brand: deps.brand,
     ...(deps.travel ? { travel: deps.travel } : {}),
+    ...(deps.desk ? { desk: deps.desk } : {}),
   };
   const bot = new KefuBot(services, conversationState, userState);
   const onTurnError = createTurnErrorHandler({ log: services.log, conversationState });

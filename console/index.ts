@@ -23,13 +23,19 @@ import { createLoginChecker } from './auth/login';
 import { createSessionStore } from './auth/sessions';
 import { createApiTokens } from './auth/tokens';
 import { mountAuthRoutes } from './routes/auth-routes';
-import { CONSOLE_CHANNEL, type ConsoleEmail, type ConsoleWebChat, type RouteContext } from './routes/context';
+import {
+  CONSOLE_CHANNEL,
+  type ConsoleEmail,
+  type ConsoleLiveChat,
+  type ConsoleWebChat,
+  type RouteContext,
+} from './routes/context';
 import { mountDeskRoutes } from './routes/desk-routes';
 import { mountLiveRoutes } from './routes/live-routes';
 import { mountPageRoutes } from './routes/page-routes';
 import { mountTicketRoutes } from './routes/ticket-routes';
 
-export type { ConsoleEmail, ConsoleWebChat } from './routes/context';
+export type { ConsoleEmail, ConsoleLiveChat, ConsoleWebChat } from './routes/context';
 export { AUDIT_STREAM } from './audit';
 export { CSRF_HEADER } from './auth/guard';
 export { SESSION_COOKIE } from './auth/sessions';
@@ -46,6 +52,8 @@ export interface ConsoleDeps {
   email?: ConsoleEmail;
   /** The web chat channel (`deliverToConversation`); absent = replies to chats are refused. */
   webchat?: ConsoleWebChat;
+  /** Live chat (agent messages, hand back) through handoff/live-chat.ts; absent = `webchat` is used directly. */
+  liveChat?: ConsoleLiveChat;
   /** True once the service is shutting down (ends live streams); usually `() => lifecycle.draining`. */
   isDraining: () => boolean;
 }
@@ -74,6 +82,7 @@ export async function mountConsole(deps: ConsoleDeps): Promise<MountedConsole> {
     handoff: deps.handoff,
     ...(deps.email ? { email: deps.email } : {}),
     ...(deps.webchat ? { webchat: deps.webchat } : {}),
+    ...(deps.liveChat ? { liveChat: deps.liveChat } : {}),
     guard: createGuard({ sessions, tokens, clock, findAgent: (id) => deps.handoff.agents.findAgent(id) }),
     sessions,
     tokens,

@@ -8,6 +8,7 @@
 import type { Dialog } from 'botbuilder-dialogs';
 import type { Clock } from '../../app/clock';
 import type { Logger } from '../../app/logger';
+import type { LiveChat } from '../../handoff/live-chat';
 import type { KnowledgeService, Lang } from '../../knowledge/types';
 import type { TravelDialogDeps } from './travel-quote-dialog';
 
@@ -38,7 +39,12 @@ export interface BotServices {
   brand: Record<Lang, string>;
   /** Travel quote and application: the insurer's rate table, the application port, payment text. */
   travel?: TravelDialogDeps;
+  /** The human desk for the handoff dialog (live chat or callback); absent = the phone line is offered instead. */
+  desk?: HandoffDesk;
 }
+
+/** What the handoff dialog uses of the live-chat use cases (handoff/live-chat.ts). */
+export type HandoffDesk = Pick<LiveChat, 'availability' | 'startLive' | 'openCallback'>;
 
 /** Builds one intent dialog; its id must equal the intent. */
 export type IntentDialogFactory = (services: BotServices) => Dialog;

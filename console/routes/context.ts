@@ -46,6 +46,12 @@ export interface ConsoleWebChat {
   ): Promise<{ id: string; watermark: number }>;
 }
 
+/** The live chat use cases (handoff/live-chat.ts): agent messages and hand back into web chat (optional). */
+export interface ConsoleLiveChat {
+  agentMessage(number: string, agent: { id: string; name?: string }, text: string): Promise<{ activityId?: string }>;
+  handBack(number: string, agent: { id: string; name?: string }): Promise<void>;
+}
+
 export interface RouteContext {
   server: Server;
   config: Config;
@@ -56,6 +62,7 @@ export interface RouteContext {
   handoff: Handoff;
   email?: ConsoleEmail;
   webchat?: ConsoleWebChat;
+  liveChat?: ConsoleLiveChat;
   guard: Guard;
   sessions: SessionStore;
   tokens: ApiTokens;

@@ -236,6 +236,10 @@ export function mountTicketRoutes(ctx: RouteContext): void {
           throw new KefuError('ERR_BAD_REQUEST', 'The email channel is not running; the reply cannot be sent.');
         await ctx.email.replyByEmail(number, agent, body.text);
         via = 'email';
+      } else if (ticket.customer.conversationId && ctx.liveChat) {
+        // The live chat use case shows it under the agent's name and keeps it on the transcript.
+        await ctx.liveChat.agentMessage(number, agent, body.text);
+        via = 'webchat';
       } else if (ticket.customer.conversationId) {
         if (!ctx.webchat) throw new KefuError('ERR_BAD_REQUEST', 'The web chat channel is not running.');
         const sent = await ctx.webchat.deliverToConversation(ticket.customer.conversationId, {
@@ -287,6 +291,11 @@ export function mountTicketRoutes(ctx: RouteContext): void {
   step('handback', async (n, who) => {
     const ticket = await tickets.get(n);
     assertMayWork(who, ticket);
+    if (ctx.liveChat) {
+      // Ends the live phase (the customer is told once), frees the place, resolves the ticket.
+      await ctx.liveChat.handBack(n, { id: who.agentId ?? who.userId, name: who.name });
+      return;
+    }
     await handoff.assignment.release(n, 'handback');
     if (ticket.customer.conversationId && ctx.webchat) {
       const zh = ticket.customer.lang !== 'en';

@@ -91,7 +91,7 @@ describe('self-hosted Direct Line with botframework-directlinejs', () => {
       const echo = all.find((a) => a.id === id)!;
       expect(echo.from).to.include({ id: t.userId, role: 'user' });
       const reply = all.find((a) => a.replyToId === id && a.type === 'message')!;
-      expect(reply.text).to.contain('30 天寬限期間');
+      expect(reply.text).to.contain('30 天寬限期');
       if (webSocket) {
         // The typing indicator is pushed over the stream (never stored) before the answer.
         const typing = all.findIndex((a) => a.type === 'typing' && a.from.role === 'bot');
