@@ -33,6 +33,7 @@ import {
   missingSlots,
   parseTravelRequest,
   QUOTE_CARD_ACTIONS,
+  RELATION_LABELS,
   quoteTravel,
   type RateTable,
   type RuleFinding,
@@ -207,19 +208,6 @@ const T = {
     'zh-TW': '抱歉，投保申請暫時無法送出，您的資料沒有遺失。請稍後再試，或轉接真人客服協助。',
     en: 'Sorry, the application could not be sent just now. Please try again later, or talk to an agent.',
   },
-  labels: {
-    self: { 'zh-TW': '本人', en: 'you' },
-    spouse: { 'zh-TW': '配偶', en: 'spouse' },
-    child: { 'zh-TW': '子女', en: 'child' },
-    father: { 'zh-TW': '父親', en: 'father' },
-    mother: { 'zh-TW': '母親', en: 'mother' },
-    parent: { 'zh-TW': '父母', en: 'parent' },
-    grandparent: { 'zh-TW': '祖父母', en: 'grandparent' },
-    sibling: { 'zh-TW': '兄弟姊妹', en: 'sibling' },
-    friend: { 'zh-TW': '朋友', en: 'friend' },
-    adult: { 'zh-TW': '成人', en: 'adult' },
-    other: { 'zh-TW': '旅客', en: 'traveller' },
-  } satisfies Record<string, Bi>,
 };
 
 const CANCEL = /^(?:取消|算了|不用了|不要了|結束|cancel|quit|stop|never ?mind)$/i;
@@ -356,7 +344,8 @@ function fixActions(blocking: RuleFinding[], ctx: TravelFlowContext): string[] {
 
 function label(state: TravelFlowState, i: number, lang: Lang): string {
   const line = state.quote!.lines[i]!;
-  const rel = T.labels[line.relation][lang];
+  // Inside a sentence the English label is lower case ("you", "child").
+  const rel = lang === 'en' ? RELATION_LABELS[line.relation].en.toLowerCase() : RELATION_LABELS[line.relation][lang];
   return lang === 'zh-TW' ? `${rel}，${line.age}歲` : `${rel}, ${line.age}`;
 }
 

@@ -19,5 +19,5 @@ export {
 export { parseRateTable, loadRateTableFile, SAMPLE_RATES_PATH, RATE_TABLE_FORMAT, type RateTable } from './rates';
 export { checkTravelRules, formatTwd, addOnName, policyholderAgeOf } from './rules';
 export { quoteTravel, normalizeQuoteRequest, defaultAddOnAmount, ROUNDING_RULE } from './quote';
-export { buildQuoteCard, ADAPTIVE_CARD_CONTENT_TYPE, QUOTE_CARD_ACTIONS } from './quote-card';
+export { buildQuoteCard, ADAPTIVE_CARD_CONTENT_TYPE, QUOTE_CARD_ACTIONS, RELATION_LABELS } from './quote-card';
 export * from './application';

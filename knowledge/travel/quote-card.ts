@@ -12,7 +12,8 @@ import type { Lang, QuoteLine, Relation, TravelQuote } from './types';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
-const RELATION_LABELS: Record<Relation, { 'zh-TW': string; en: string }> = {
+/** How each traveller is named on the card and in the dialog. */
+export const RELATION_LABELS: Record<Relation, { 'zh-TW': string; en: string }> = {
   self: { 'zh-TW': '本人', en: 'You' },
   spouse: { 'zh-TW': '配偶', en: 'Spouse' },
   child: { 'zh-TW': '子女', en: 'Child' },

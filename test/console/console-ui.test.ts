@@ -5,26 +5,12 @@
  * customer name and email HTML carry script payloads runs none of them; a team lead sees the
  * dashboard. Screenshots go to test-artifacts/console-*.png for a person to look at.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { ARTIFACTS_DIR as ARTIFACTS, type LaunchedChromium, launchChromium } from '../support/chromium';
 import type { Ticket } from '../../handoff/tickets/ticket';
 import { AGENT_PASSWORD, addAgent, startTestKefu, type TestKefu } from './support';
-
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 
 const XSS_SUBJECT = `保費繳納<img src=x onerror="window.__xss='subject-img'"><script>window.__xss='subject-script'</script>`;
 const XSS_NAME = `<svg onload="window.__xss='name'">陳大文`;
@@ -43,7 +29,7 @@ describe('the console in Chromium (1440×900 laptop screen)', function () {
   let t: TestKefu;
   let context: BrowserContext;
   let page: Page;
-  let profileDir: string;
+  let browser: LaunchedChromium | undefined;
   let chatTicket: Ticket;
   let xssTicket: Ticket;
   let chat: { conversationId: string; token: string };
@@ -90,15 +76,11 @@ describe('the console in Chromium (1440×900 laptop screen)', function () {
     });
     await t.kefu.handoff.assignment.enqueue(xssTicket.number);
 
-    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kefu-console-chromium-'));
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
+    browser = await launchChromium({
       viewport: { width: 1440, height: 900 },
       locale: 'zh-TW',
     });
+    context = browser.context;
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (msg) => {
       // HTTP failures are judged by URL below; everything else logged as an error is a problem.
@@ -124,9 +106,8 @@ describe('the console in Chromium (1440×900 laptop screen)', function () {
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await t?.close();
-    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
   });
 
   it('serves the console with a strict CSP and signs an agent in through the form', async () => {

@@ -5,49 +5,31 @@
  * answered, the language switch turns the page and the bot to English, and the strict CSP
  * blocks nothing Web Chat needs. Screenshots go to test-artifacts/ for a person to look at.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { ARTIFACTS_DIR as ARTIFACTS, type LaunchedChromium, launchChromium } from '../../support/chromium';
 import type { RunningKefu } from '../../../app/start';
 import { startTestKefu } from './harness';
-
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = path.resolve(__dirname, '../../../test-artifacts');
 
 describe('the web chat page in Chromium (390×844 phone screen)', function () {
   this.timeout(90_000);
   let kefu: RunningKefu;
   let context: BrowserContext;
   let page: Page;
-  let profileDir: string;
+  let browser: LaunchedChromium | undefined;
   const problems: string[] = [];
 
   before(async () => {
     kefu = await startTestKefu({ BRAND_NAME_ZH: '康福人壽', BRAND_NAME_EN: 'Kangfu Life', BRAND_COLOR: '#0b6e4f' });
-    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kefu-chromium-'));
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
+    browser = await launchChromium({
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,
       hasTouch: true,
       locale: 'zh-TW',
     });
+    context = browser.context;
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (msg) => {
       if (msg.type() === 'error' || /Content Security Policy/i.test(msg.text()))
@@ -60,9 +42,8 @@ describe('the web chat page in Chromium (390×844 phone screen)', function () {
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await kefu?.stop();
-    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
   });
 
   const sendBox = () => page.locator('[data-id="webchat-sendbox-input"]');
