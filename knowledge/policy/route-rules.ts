@@ -41,7 +41,7 @@ const HOW_TO_CHECK_EN = /\b(how (do|can) i|how to|where (can|do) i|(can|could) i
 
 // ── Handoff ─────────────────────────────────────────────────────────────────────────────────
 const HANDOFF_ZH =
-  /真人|人工|專員|客服人員|服務人員|找人|轉接|接線生|打給我|回電|回撥|聯絡我|跟人講|有人可以|找客服|真的人/;
+  /真人|人工|專員|客服人員|服務人員|找人|轉接|接線生|打給我|打電話給我|打來給我|call我|回電|回撥|聯絡我|跟人講|有人可以|找客服|真的人/;
 const HANDOFF_EN =
   /\b(human|real person|live (agent|person|chat)|representative|operator|call me( back)?|callback|call-back|someone (to )?call)\b|\b(talk|speak|chat) (to|with) (a |an |the |some)?(one|body|person|agent|staff|human|real|someone|somebody)/;
 const BOT_IDENTITY_ZH = /你是(不是)?(真人|機器人|ai|人工智慧|人類|真的人)|是(真人|機器人)(還是|嗎)|機器人嗎/;
@@ -49,7 +49,7 @@ const BOT_IDENTITY_EN = /\bare you (a |an )?(bot|robot|human|real|ai|person|mach
 
 // ── Complaint ───────────────────────────────────────────────────────────────────────────────
 const ANGER_ZH =
-  /很爛|好爛|超爛|爛透|爛公司|太爛|垃圾|太誇張|誇張|騙我|騙人|被騙|騙子|氣死|火大|不爽|生氣|離譜|扯|廢物|什麼爛|態度(很)?差|差勁|無言|受夠/;
+  /很爛|好爛|超爛|爛透|爛公司|太爛|垃圾|太誇張|誇張|騙我|騙人|被騙|騙子|氣死|火大|不爽|生氣|離譜|扯|廢物|什麼爛|態度(很)?差|(超|太|有夠|非常|真的|好|很)差(勁|了|耶|欸)?$|(超|太|有夠|非常)差(勁)?|差勁|無言|受夠|到底在幹嘛|到底在做什麼|在搞什麼|搞什麼鬼|有沒有在做事|什麼態度/;
 const ANGER_EN =
   /\b(terrible|awful|ridiculous|outrageous|unacceptable|disgusting|useless|worst|angry|furious|fed up|scammed me|lied to me|cheated|rip-?off)\b/;
 const COMPLAINT_WORD_ZH = /投訴|客訴|申訴|抱怨|檢舉/;
@@ -71,6 +71,9 @@ const DESTINATION_EN =
   /\b(japan|korea|china|hong kong|macau|thailand|vietnam|singapore|malaysia|philippines|indonesia|bali|india|maldives|usa|us|america|canada|europe|uk|france|germany|italy|spain|australia|new zealand|dubai|egypt|turkey|tokyo|osaka|seoul|bangkok|paris|london)\b/;
 const TRIP_LENGTH =
   /\d+\s*(天|日|晚|夜|days?|nights?|weeks?)|[一二兩三四五六七八九十]+\s*(天|日|晚|夜)|\d{1,2}\/\d{1,2}|下(週|周|禮拜|個月)|這(週|周)|明天|後天|next (week|month)/;
+/** What the cover includes or how claims work: asked about cover, not about a price. */
+const COVER_QUESTION_ZH = /保障|保什麼|包含|包括|有保|有賠|賠什麼|理賠|給付|範圍|項目|內容|不保|除外|條款|有沒有含/;
+const COVER_QUESTION_EN = /\b(cover|covers|covered|coverage|include|includes|included|claim|exclusions?)\b/;
 const TRIP_TRAVELLERS = /\d+\s*(人|位|個人|people|persons|adults)|兩個大人|老婆|老公|家人|全家|跟.{0,4}去|我們/;
 
 // ── Address change as an action ─────────────────────────────────────────────────────────────
@@ -81,9 +84,9 @@ const ADDRESS_ACT_EN =
 
 // ── Small talk ──────────────────────────────────────────────────────────────────────────────
 const SMALLTALK_ZH =
-  /^(你好|您好|哈囉|嗨|hi|hello|hey|早安|午安|晚安|早|安安|謝謝|謝啦|感謝|多謝|感恩|謝謝你|謝謝您|掰掰|拜拜|再見|bye|好的|好|ok|嗯|了解|知道了|收到|沒問題|沒事了|不用了)+(你的幫忙|您的幫忙|幫忙|你|您|喔|哦|啦|囉|呀|啊)*$/;
+  /^(你好|您好|哈囉|嗨|hi|hello|hey|早安|午安|晚安|早|安安|謝謝|謝啦|感謝|多謝|感恩|謝謝你|謝謝您|掰掰|拜拜|再見|bye|好的|好|ok|嗯|了解|知道了|收到|沒問題|沒事了|不用了|3q|謝囉|感謝您|辛苦了)+(你的幫忙|您的幫忙|幫忙|你|您|喔|哦|啦|囉|呀|啊)*$/;
 const SMALLTALK_EN =
-  /^(hi|hello|hey|hiya|good (morning|afternoon|evening)|morning|thanks|thank you|thank you so much|thanks a lot|many thanks|cheers|bye|goodbye|see you|ok|okay|great|cool|got it|nice|no thanks|that's all|how are you)( there| so much| very much| a lot| again| for (your|the) help| everyone)*$/;
+  /^(hi|hello|hey|hiya|good (morning|afternoon|evening)|morning|thanks|thank you|thank you so much|thanks a lot|many thanks|cheers|bye|goodbye|see you|ok|okay|great|cool|got it|nice|no thanks|that's all|how are you|thx|ty|tks|thank u|thanks u|tysm)( there| so much| very much| a lot| again| for (your|the) help| everyone)*$/;
 
 // ── Out of scope ────────────────────────────────────────────────────────────────────────────
 /** Insurance words: a question holding one is about our business even if other words are unknown. */
@@ -94,7 +97,7 @@ export const DOMAIN_ANCHOR_EN =
 
 /** Other products and other companies: out of scope even when insurance words appear. */
 const HARD_OUT_OF_SCOPE_ZH = [
-  /車險|汽車險|機車險|強制險|第三責任險|火險|住宅火災|地震險|產險|寵物險|手機險/,
+  /車險|汽車險|機車險|強制險|第三責任險|第三人責任險|(汽車|機車)(的)?保險|火險|住宅火災|地震險|產險|寵物險|手機險/,
   /國泰|南山|富邦|新光|台灣人壽|台壽|中國人壽|中壽|三商美邦|全球人壽|凱基|遠雄|安聯|保誠|宏泰|元大人壽|第一金人壽|友邦|法國巴黎|安達|台新人壽|保德信|合作金庫人壽|國寶|朝陽/,
 ];
 const HARD_OUT_OF_SCOPE_EN = [
@@ -106,12 +109,13 @@ const HARD_OUT_OF_SCOPE_EN = [
 const OUT_OF_SCOPE_ZH = [
   /天氣|下雨|下雪|氣溫|溫度|會不會冷|會不會熱|颱風假|放假嗎|放颱風/,
   /股票|股價|台積電|收盤|大盤|加權指數|基金淨值|比特幣|虛擬貨幣|匯率|美金多少|外匯|利率多少.*(定存|房貸)/,
-  /紅利點數|點數|里程|房貸|車貸|信貸|信用貸款|辦護照|換護照|iphone|電腦|高鐵|台鐵|訂票|機票多少|餐廳|好吃|美食|食譜|煮飯|笑話|唱歌|電影|遊戲|星座|運勢|樂透|彩券|比賽|球賽|天文|翻譯|寫程式|作業/,
+  /紅利點數|點數|里程|房貸|車貸|信貸|信用貸款|辦護照|換護照|iphone|電腦|高鐵|台鐵|訂票|機票|信用卡推薦|哪張信用卡|辦信用卡|餐廳|好吃|美食|食譜|煮飯|笑話|唱歌|電影|遊戲|星座|運勢|樂透|彩券|比賽|球賽|天文|翻譯|寫程式|作業/,
 ];
 const OUT_OF_SCOPE_EN = [
   /\b(weather|rain|raining|snow|temperature|forecast)\b/,
   /\b(stock|stocks|share price|bitcoin|crypto|exchange rate|forex|nasdaq|dow jones|tsmc)\b/,
   /\b(restaurant|recipe|cook|cooking|joke|movie|song|game|lottery|horoscope|football|basketball|baseball|who won|translate|homework|pizza)\b/,
+  /\b(flight tickets?|plane tickets?|air ?tickets?|airfares?|cheap flights?|best credit cards?|credit card (offers?|deals?|recommendations?))\b/,
 ];
 
 /** Leading greetings and fillers stripped before retrieval (「你好，我想問…」). */
@@ -191,11 +195,16 @@ function isTravelQuote(t: string, isZh: boolean): boolean {
     const price = PRICE_ZH.test(t);
     const trip = DESTINATION_ZH.test(t) && (TRIP_LENGTH.test(t) || TRIP_TRAVELLERS.test(t));
     if (travel && price) return true;
+    // 「我下週去日本5天，旅平險保障什麼」 asks what the cover includes: a knowledge question.
+    if (!price && COVER_QUESTION_ZH.test(t)) return false;
     if (trip && (price || PRICE_WITH_TRIP_ZH.test(t) || /保費|保額|保\d|投保|想保|要保|買/.test(t))) return true;
     return travel && trip;
   }
   const travel = TRAVEL_EN.test(t) || /\binsurance\b/.test(t);
   const price = PRICE_EN.test(t);
   const trip = DESTINATION_EN.test(t) || TRIP_LENGTH.test(t);
+  if (price && COVER_QUESTION_EN.test(t) && !/\b(how much|price|quote|quotation|cost)\b.{0,40}\b(for|to)\b/.test(t)) {
+    return false;
+  }
   return TRAVEL_EN.test(t) ? price : travel && price && trip;
 }

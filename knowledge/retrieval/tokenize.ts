@@ -58,6 +58,24 @@ const ZH_STOP_BIGRAMS = new Set([
   '不能',
   '多少',
   '請幫',
+  // Polite and spoken filler in long questions (「不好意思想請教一下，就是那個…」).
+  '請教',
+  '想說',
+  '然後',
+  '就是',
+  '那個',
+  '因為',
+  '所以',
+  '的話',
+  '麻煩',
+  '好意',
+  '意思',
+  '到底',
+  // Spoken scaffolding: 「會不會」「一個月」 say nothing about the topic.
+  '會不',
+  '不會',
+  '會不會',
+  '一個',
 ]);
 
 export const EN_STOP_WORDS = new Set(
@@ -67,7 +85,9 @@ export const EN_STOP_WORDS = new Set(
     'in at by with from about into as and or but if then than so that this these those there here what which who whom ' +
     'whose when where why how much many any some all please pls plz hi hello thanks thank just also too very really ' +
     "want wanna need get got know tell let like would like ok okay yes no not dont don't cant can't isnt isn't " +
-    "there's what's whats how's one two"
+    "there's what's whats how's one two " +
+    // Chat spellings and politeness that never decide a topic.
+    "u ur r ya im ive i've i'd i'll thx ty tks kindly sorry wondering wonder hey guys btw"
   ).split(' '),
 );
 
@@ -78,25 +98,30 @@ function undouble(w: string): string {
 
 /** Light English stemmer: folds plurals and common verb endings. */
 export function stemEn(word: string): string {
-  let w = word.replace(/'s$/, '');
+  // British and American spellings meet: hospitalised/hospitalized, authorisation/authorization.
+  const w = word.replace(/'s$/, '').replace(/is(e|es|ed|ing|ation|ations)$/, 'iz$1');
   if (w.length <= 3) return w;
+  return dropFinalE(stripSuffix(w));
+}
+
+function stripSuffix(w: string): string {
   if (w.endsWith('ies') && w.length > 4) return `${w.slice(0, -3)}y`;
   if (w.endsWith('sses')) return w.slice(0, -2);
-  if (w.endsWith('ing') && w.length > 5) {
-    w = w.slice(0, -3);
-    return undouble(w);
-  }
-  if (w.endsWith('ed') && w.length > 4) {
-    w = w.slice(0, -2);
-    return undouble(w);
-  }
+  if (w.endsWith('ing') && w.length > 5) return undouble(w.slice(0, -3));
+  if (w.endsWith('ed') && w.length > 4) return undouble(w.slice(0, -2));
   if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is')) return w.slice(0, -1);
   return w;
 }
 
+/** "change", "changed", "changing" and "changes" all end as "chang" (likewise update, move, license). */
+function dropFinalE(w: string): string {
+  return w.length > 4 && w.endsWith('e') && !w.endsWith('ee') ? w.slice(0, -1) : w;
+}
+
 const SEGMENTER = new Intl.Segmenter('zh-TW', { granularity: 'word' });
 const HAN_RUN = /[\u3400-\u9fff\uf900-\ufaff]+/g;
-const LATIN_WORD = /[a-z0-9][a-z0-9'-]*/g;
+/** Hyphens separate words, so that "paid-up" and "paid up", "auto-debit" and "auto debit" meet. */
+const LATIN_WORD = /[a-z0-9][a-z0-9']*/g;
 
 /** English (and Latin words inside Chinese) tokens, stop words dropped, stemmed. */
 export function tokenizeLatin(text: string): Token[] {

@@ -2,6 +2,7 @@
  * The retriever: a BM25 index per language over each topic's title, keywords and answer
  * text, plus a bonus when the question contains one of the topic's keyword phrases whole
  * (editors list the phrases customers really type, so a whole-phrase hit is strong evidence).
+ * English words the index does not know are read as the index term one edit away (typos).
  *
  * Built once per content load; `search` is pure CPU over in-memory maps (no I/O, no LLM), and
  * reports for each candidate the terms and phrases that matched, for `kb:explain`.
@@ -69,6 +70,8 @@ interface LangIndex {
   avgLen: number;
   /** Keyword phrase (normalised) → topic ids holding it. Chinese: substring match; English: token sequence. */
   phrases: Array<{ text: string; seq: string[]; ids: string[] }>;
+  /** Latin-letter terms of the index by length, for repairing misspelt English words. */
+  latinByLen: Map<number, string[]>;
 }
 
 export class TopicIndex {
@@ -130,7 +133,14 @@ export class TopicIndex {
         phrases.push({ text, seq, ids: [...ids] });
       }
     }
-    return { docs, df, avgLen, phrases };
+    const latinByLen = new Map<number, string[]>();
+    for (const term of df.keys()) {
+      if (!/^[a-z]+$/.test(term)) continue;
+      const list = latinByLen.get(term.length) ?? [];
+      list.push(term);
+      latinByLen.set(term.length, list);
+    }
+    return { docs, df, avgLen, phrases, latinByLen };
   }
 
   /** IDF of a term in a language (BM25+ style, never negative). */
@@ -146,7 +156,7 @@ export class TopicIndex {
     const lang = detectLang(question, langHint);
     const ix = this.byLang[lang];
     const normalized = this.normalizer.normalize(question, lang);
-    const qTokens = this.tokens(normalized, lang);
+    const qTokens = this.tokens(normalized, lang).map((t) => this.repairSpelling(ix, t));
     // One weight per distinct term: the largest it was given.
     const q = new Map<string, number>();
     for (const t of qTokens) q.set(t.term, Math.max(q.get(t.term) ?? 0, t.weight));
@@ -222,6 +232,28 @@ export class TopicIndex {
     return { coverage: (coveredContent + coveredLatin) / total, contentTerms: total };
   }
 
+  /**
+   * An English word the index does not know, of 5 letters or more, is read as the index term
+   * one edit away (a letter missing, extra, wrong or two swapped: surender, premuim, polciy),
+   * at a slightly lower weight. Several such terms: the one in most topics wins.
+   */
+  private repairSpelling(ix: LangIndex, t: Token): Token {
+    const w = t.term;
+    if (w.length < 5 || ix.df.has(w) || !/^[a-z]+$/.test(w)) return t;
+    let best: string | undefined;
+    let bestDf = 0;
+    for (let len = w.length - 1; len <= w.length + 1; len++) {
+      for (const cand of ix.latinByLen.get(len) ?? []) {
+        const df = ix.df.get(cand) ?? 0;
+        if (df > bestDf && withinOneEdit(w, cand)) {
+          best = cand;
+          bestDf = df;
+        }
+      }
+    }
+    return best ? { term: best, weight: t.weight * TYPO_WEIGHT } : t;
+  }
+
   private addPhraseBonus(
     ix: LangIndex,
     lang: Lang,
@@ -279,4 +311,22 @@ export function stripMarkdown(md: string): string {
     .replace(/\{\{[^}]*\}\}/g, ' ')
     .replace(/^#+\s+.*$/gm, ' ')
     .replace(/[*_`>#|[\]()]/g, ' ');
+}
+
+/** Weight of a query word repaired from a misspelling, relative to the word as typed. */
+const TYPO_WEIGHT = 0.8;
+
+/** True when a and b differ by at most one insertion, deletion, substitution or adjacent swap. */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  const la = a.length;
+  const lb = b.length;
+  if (Math.abs(la - lb) > 1) return false;
+  let i = 0;
+  while (i < la && i < lb && a[i] === b[i]) i++;
+  if (la === lb) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true;
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
 }

@@ -67,6 +67,38 @@ describe('knowledge decision policy (no LLM)', () => {
     });
   }
 
+  describe('a question about travel cover is not a price request', () => {
+    it('「我下週去日本5天，旅平險保障什麼」 gets the travel-cover answer, not a quote', async () => {
+      expect(await label('我下週去日本5天，旅平險保障什麼')).to.equal('travel-insurance-coverage');
+    });
+    it('"going to Japan for 5 days, does travel insurance cover medical costs" is not a quote', async () => {
+      expect(await label('going to Japan for 5 days, does travel insurance cover medical costs', 'en')).to.not.equal(
+        'travel-quote',
+      );
+    });
+    it('a trip with a price word is still a quote', async () => {
+      expect(await label('下週去日本5天 旅平險保障500萬多少錢')).to.equal('travel-quote');
+      expect(await label('how much is travel insurance for 5 days in Japan', 'en')).to.equal('travel-quote');
+    });
+  });
+
+  describe('routing wording found missing in evaluation', () => {
+    it('「可以打電話給我嗎」 asks for a call-back (handoff)', async () => {
+      expect(await label('可以打電話給我嗎')).to.equal('handoff');
+    });
+    it('an intensified 差 (「態度超差」「效率太差」) is a complaint', async () => {
+      expect(await label('你們理賠人員態度超差')).to.equal('complaint');
+      expect(await label('你們的理賠效率太差了')).to.equal('complaint');
+    });
+    it('plane tickets and credit-card shopping are out of scope', async () => {
+      expect(await label('機票哪裡買比較便宜')).to.equal('out-of-scope');
+      expect(await label("what's the best credit card", 'en')).to.equal('out-of-scope');
+    });
+    it('a lost credit card with a policy question stays in scope', async () => {
+      expect(await label('信用卡不見了 保費扣款要怎麼改')).to.not.equal('out-of-scope');
+    });
+  });
+
   it('tells an address change to do now from a how-to question about it', async () => {
     const act = await service.decide({ text: '我要改地址', lang: 'zh-TW' });
     const how = await service.decide({ text: '地址變更要怎麼辦理', lang: 'zh-TW' });

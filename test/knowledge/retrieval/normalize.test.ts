@@ -25,6 +25,23 @@ describe('knowledge text normalisation', () => {
     expect(n.normalize('保單借欵', 'zh-TW')).to.equal(n.normalize('保單借款', 'zh-TW'));
   });
 
+  it('keeps 還本 (return of principal) and 還沒 (not yet) apart from loan repayment', () => {
+    expect(n.normalize('保證還本', 'zh-TW')).to.not.include(n.normalize('還款', 'zh-TW'));
+    expect(n.normalize('怎麼還沒好', 'zh-TW')).to.not.include(n.normalize('還款', 'zh-TW'));
+    expect(n.normalize('借款可以分期還嗎', 'zh-TW')).to.include(n.normalize('還款', 'zh-TW'));
+  });
+
+  it('reads 保險單 as 保單 and the variant 寛 as 寬', () => {
+    expect(n.normalize('保險單借款', 'zh-TW')).to.equal(n.normalize('保單借款', 'zh-TW'));
+    expect(n.normalize('寛限期', 'zh-TW')).to.equal(n.normalize('寬限期', 'zh-TW'));
+  });
+
+  it('reads English insurance words inside a Chinese sentence as the Chinese word', () => {
+    expect(n.normalize('想辦policy loan', 'zh-TW')).to.include(n.normalize('借款', 'zh-TW'));
+    expect(n.normalize('policyholder要改', 'zh-TW')).to.include(n.normalize('要保人', 'zh-TW'));
+    expect(n.normalize('claim進度', 'zh-TW')).to.equal(n.normalize('理賠進度', 'zh-TW'));
+  });
+
   it('folds full-width characters and simplified characters', () => {
     expect(n.normalize('ＡＴＭ', 'zh-TW')).to.equal('atm');
     expect(n.normalize('理赔', 'zh-TW')).to.equal('理賠');
@@ -45,6 +62,12 @@ describe('knowledge text normalisation', () => {
     expect(stemEn('policies')).to.equal('policy');
     expect(stemEn('claims')).to.equal('claim');
     expect(stemEn('cancelled')).to.equal('cancel');
+    expect(stemEn('changed')).to.equal(stemEn('change'));
+    expect(stemEn('updating')).to.equal(stemEn('update'));
+    expect(stemEn('licensed')).to.equal(stemEn('license'));
+    expect(stemEn('free')).to.equal('free');
+    expect(stemEn('hospitalised')).to.equal(stemEn('hospitalized'));
+    expect(stemEn('authorisation')).to.equal(stemEn('authorization'));
     const terms = tokenizeZh('保單借款', 'segmenter+bigram').map((t) => t.term);
     expect(terms).to.include.members(['保單', '單借', '借款']);
     expect(terms.some((t) => t.startsWith('w:'))).to.equal(true);
