@@ -23,6 +23,10 @@ import { buildCalendar, parseDeskFile } from '../handoff/calendar/parse-calendar
 import { createSlaPolicy, parseSlaMinutes } from '../handoff/tickets/sla';
 import { createTicketService, type TicketService } from '../handoff/tickets/ticket-service';
 import { TimerRunner } from './timer-runner';
+import { createTravelApplications } from '../handoff/applications/travel-applications';
+import { DEFAULT_PROFILE_FILE, loadProfile } from '../knowledge/content/load';
+import { loadRateTableFile } from '../knowledge/travel';
+import { type EmailChannel, startEmailChannel } from '../channels/email';
 import { createLiveChat, type LiveChat } from '../handoff/live-chat';
 import { createWebChatLiveChat } from '../channels/webchat/live-delivery';
 
@@ -40,6 +44,8 @@ export interface RunningKefu {
   liveChat: LiveChat;
   /** The durable timer runner (tests drive `tick()` with a manual clock). */
   timers: TimerRunner;
+  /** The email channel: `replyByEmail(ticketNumber, agent, text)` for the console's reply route. */
+  email: EmailChannel;
   port: number;
   /** Base URL the service answers on (http://127.0.0.1:PORT for tests). */
   url: string;
@@ -156,9 +162,57 @@ export async function startKefu(
     },
   });
   liveChat.registerTimers(timers);
+  // ── Email channel: IMAP poller → tickets, acknowledgements via the outbox, agent replies ──
+  // Off (and says so on /healthz) when IMAP_HOST / SMTP_HOST are unset. Registers its outbox
+  // timer handler, so it must come before `timers.start()`.
+  const email = startEmailChannel({
+    config,
+    store,
+    tickets,
+    calendar,
+    knowledge,
+    clock,
+    log: log.child({ component: 'email' }),
+    health,
+    timers,
+    dataDir: path.join(config.DATA_DIR, 'mail'),
+  });
+  lifecycle.onStop('email', () => email.stop());
   if (config.AGENT_SEED_FILE) await handoff.seed(fs.readFileSync(config.AGENT_SEED_FILE, 'utf8'));
   await handoff.start();
   lifecycle.onStop('timers', () => timers.stop());
+
+  // Travel insurance: the insurer's rate table, and applications that become an issuance ticket
+  // and a confirmation email through the outbox (sent once SMTP is configured).
+  const profile = await loadProfile(DEFAULT_PROFILE_FILE);
+  const paymentInstruction = {
+    'zh-TW': profile.payment_instruction_zh ?? '',
+    en: profile.payment_instruction_en ?? '',
+  };
+  const travelApplications = createTravelApplications({
+    store,
+    tickets,
+    clock,
+    paymentInstruction,
+    brandName: { 'zh-TW': config.BRAND_NAME_ZH, en: config.BRAND_NAME_EN },
+    mail: {
+      enqueue: async (mail) => {
+        await email.outbox.enqueue({
+          id: `${mail.kind}:${mail.ticketNumber ?? mail.to}`,
+          kind: 'notice',
+          ticket: mail.ticketNumber ?? '',
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+        });
+      },
+    },
+  });
+  const travel = {
+    rates: loadRateTableFile(path.resolve(__dirname, '..', config.TRAVEL_RATES_FILE)),
+    applications: travelApplications,
+    paymentInstruction,
+  };
 
   // The bot behind both chat channels.
   const bot = createKefuBot({
@@ -168,6 +222,7 @@ export async function startKefu(
     clock,
     brand: { 'zh-TW': config.BRAND_NAME_ZH, en: config.BRAND_NAME_EN },
     desk: liveChat,
+    travel,
   });
   const webchat = await mountWebChat({ server: app.server, store, config, clock, log, lifecycle, bot, metrics });
   liveChatPort.bind(webchat, app.server, liveChat);
@@ -190,6 +245,7 @@ export async function startKefu(
     handoff,
     webchat,
     liveChat,
+    email,
     isDraining: () => lifecycle.draining,
   });
 
@@ -213,6 +269,7 @@ export async function startKefu(
     handoff,
     liveChat,
     timers,
+    email,
     port,
     url: `http://127.0.0.1:${port}`,
     stop: () => lifecycle.shutdown(config.SHUTDOWN_TIMEOUT_MS),

@@ -23,12 +23,18 @@ export function langFromLocale(locale: string | undefined): Lang | undefined {
   return undefined;
 }
 
+/** Emails, links and codes (K-000123, A123456789, TA20261127-00001) say nothing about language. */
+const NOT_WORDS = /\S+@\S+|https?:\/\/\S+|\b\S*\d\S*\b/g;
+
+function latinWords(text: string): string[] {
+  return text.replace(NOT_WORDS, ' ').match(LATIN_WORD) ?? [];
+}
+
 /** The language the text is clearly written in, or undefined when it does not say. */
 export function langFromText(text: string | undefined): Lang | undefined {
   if (!text) return undefined;
   if (HAN.test(text)) return 'zh-TW';
-  const words = text.match(LATIN_WORD);
-  if (!words) return undefined;
+  const words = latinWords(text);
   // "OK", "ID" alone do not make a language; a real word or two do.
   const letters = words.join('').length;
   return letters >= 3 ? 'en' : undefined;
@@ -37,10 +43,14 @@ export function langFromText(text: string | undefined): Lang | undefined {
 /**
  * Resolves the answer language for one user turn.
  * Text that is clearly one language wins; then the activity's locale; then what the
- * conversation used last; then zh-TW.
+ * conversation used last; then zh-TW. A single Latin word ("Paris", "Seoul") in a
+ * conversation that has been Chinese so far is an answer, not a switch to English.
  */
 export function resolveLang(input: { text?: string; locale?: string; previous?: Lang }): Lang {
-  return langFromText(input.text) ?? langFromLocale(input.locale) ?? input.previous ?? DEFAULT_LANG;
+  const fromText = langFromText(input.text);
+  const singleWord = fromText === 'en' && latinWords(input.text ?? '').length < 2;
+  if (fromText && !(singleWord && input.previous === 'zh-TW')) return fromText;
+  return langFromLocale(input.locale) ?? input.previous ?? DEFAULT_LANG;
 }
 
 /** The BCP 47 locale written on outgoing activities for a language. */

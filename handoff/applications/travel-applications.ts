@@ -25,7 +25,7 @@ export const TRAVEL_APPLICATIONS_COLLECTION = 'travel-applications';
 const APPLICATION_SEQUENCE = 'travel-application-number';
 
 /** One email to queue; the outbox sends it once and retries on SMTP failure. */
-export interface OutgoingMail {
+export interface QueuedMail {
   to: string;
   subject: string;
   text: string;
@@ -35,7 +35,7 @@ export interface OutgoingMail {
 }
 
 export interface MailQueue {
-  enqueue(mail: OutgoingMail): Promise<void>;
+  enqueue(mail: QueuedMail): Promise<void>;
 }
 
 export interface TravelApplicationRecord {

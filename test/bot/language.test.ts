@@ -15,6 +15,18 @@ describe('answer language', () => {
     ['lets digits alone keep the locale', { text: '0912345678', locale: 'en-US' }, 'en'],
     ['lets a two-letter token keep the previous language', { text: 'OK', previous: 'zh-TW' }, 'zh-TW'],
     ['uses the conversation language when there is no locale', { text: '123', previous: 'en' }, 'en'],
+    [
+      'keeps Chinese when a Chinese conversation is answered with an email address',
+      { text: 'meiling.wang@example.com.tw', locale: 'zh-TW', previous: 'zh-TW' },
+      'zh-TW',
+    ],
+    [
+      'keeps Chinese for a one-word Latin answer (a place)',
+      { text: 'Seoul', locale: 'zh-TW', previous: 'zh-TW' },
+      'zh-TW',
+    ],
+    ['switches to English for a sentence in English', { text: 'how about Seoul', previous: 'zh-TW' }, 'en'],
+    ['ignores ID numbers and ticket numbers', { text: 'A123456789 K-000123', previous: 'zh-TW' }, 'zh-TW'],
   ];
   for (const [name, input, expected] of table) {
     it(name, () => {

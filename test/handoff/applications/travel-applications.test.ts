@@ -6,7 +6,7 @@ import pino from 'pino';
 import { ManualClock } from '../../../app/clock';
 import {
   createTravelApplications,
-  type OutgoingMail,
+  type QueuedMail,
   type TravelApplications,
 } from '../../../handoff/applications/travel-applications';
 import { zonedInstant } from '../../../handoff/calendar/business-hours';
@@ -57,7 +57,7 @@ describe('travel applications', () => {
   let dir: string;
   let store: Store;
   let tickets: TicketService;
-  let outbox: OutgoingMail[];
+  let outbox: QueuedMail[];
   let applications: TravelApplications;
 
   beforeEach(async () => {

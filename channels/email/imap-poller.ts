@@ -1,0 +1,479 @@
+/**
+ * The IMAP poller (imapflow 2): watches one mailbox and feeds each message through the ingest
+ * use case. The only file that imports imapflow.
+ *
+ * Guarantees (reliability-lessons.md, "IMAP connections die quietly"):
+ * - A fresh ImapFlow client per connection (a closed one cannot be reused), with an `error`
+ *   listener always attached, so a dropped connection never kills the process.
+ * - New mail is noticed by IDLE (`exists` events) AND by a full check every check interval;
+ *   a NOOP heartbeat and a time limit on every IMAP step catch a connection that died
+ *   silently. Any failure closes the client and reconnects with exponential backoff.
+ * - The mailbox lock is always released in `finally`.
+ * - Exactly one instance polls a mailbox: a lease in the store, renewed while working and
+ *   expiring if its holder dies.
+ * - Size is read from IMAP metadata before any download; oversized mail is never downloaded
+ *   (only its headers). Sources are fetched in chunks bounded by bytes, so memory does not
+ *   grow with the mailbox. Within a chunk, different senders are ingested concurrently, one
+ *   sender's messages in order. Messages are flagged \Seen and moved out of the mailbox last,
+ *   after the ledger says they became tickets; nothing is ever deleted.
+ * - UIDVALIDITY is read at every check and is part of every ledger key.
+ */
+import { randomBytes } from 'node:crypto';
+import { ImapFlow } from 'imapflow';
+import type { Clock } from '../../app/clock';
+import type { Logger } from '../../app/logger';
+import type { Store } from '../../storage/port';
+import type { Disposition, Ingest, MailLocation } from './ingest';
+
+export interface MailboxSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  password?: string;
+  accessToken?: string;
+  mailbox: string;
+  processedFolder: string;
+  quarantineFolder: string;
+  /** Tests against a plain-text Dovecot. */
+  disableStartTls?: boolean;
+}
+
+export interface PollerOptions {
+  settings: MailboxSettings;
+  ingest: Ingest;
+  store: Pick<Store, 'leases'>;
+  clock: Clock;
+  log: Logger;
+  /** Largest message downloaded, bytes (EMAIL_MAX_BYTES). */
+  maxBytes: number;
+  checkIntervalMs: number;
+  heartbeatMs?: number;
+  /** This instance's name for the lease (default: random per process). */
+  instanceId?: string;
+  leaseTtlMs?: number;
+  backoff?: { initialMs: number; maxMs: number };
+  /** Bytes of message sources fetched per round trip. */
+  chunkBytes?: number;
+  /** Messages of different senders ingested at once (store round trips overlap). Default 4. */
+  concurrency?: number;
+  /** Longest any single IMAP step may take before the connection is considered dead. */
+  stepTimeoutMs?: number;
+  /** Test hook, called at 'fetched' and 'moved'. */
+  stageHook?: (stage: string) => void;
+}
+
+export interface PollerState {
+  account: string;
+  mailbox: string;
+  role: 'starting' | 'active' | 'standby' | 'stopped';
+  connected: boolean;
+  lastCheckAt?: number;
+  lastSuccessAt?: number;
+  backlog: number;
+  uidValidity?: string;
+  reconnects: number;
+  lastError?: string;
+}
+
+const CHUNK_COUNT = 50;
+
+export class ImapPoller {
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private client: ImapFlow | undefined;
+  private readonly waiters = new Set<{ wakeable: boolean; done: () => void }>();
+  private wakePending = false;
+  private readonly s: PollerState;
+  private readonly instanceId: string;
+  private readonly leaseName: string;
+  private readonly heartbeatMs: number;
+  private readonly leaseTtlMs: number;
+  private readonly stepTimeoutMs: number;
+  private readonly backoff: { initialMs: number; maxMs: number };
+  private readonly concurrency: number;
+
+  constructor(private readonly o: PollerOptions) {
+    const { settings } = o;
+    this.s = {
+      account: settings.user,
+      mailbox: settings.mailbox,
+      role: 'starting',
+      connected: false,
+      backlog: 0,
+      reconnects: 0,
+    };
+    this.instanceId = o.instanceId ?? `poller-${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.leaseName = `email-poll:${settings.user}/${settings.mailbox}`;
+    this.heartbeatMs = o.heartbeatMs ?? Math.max(1000, Math.min(o.checkIntervalMs, 60_000));
+    this.leaseTtlMs = o.leaseTtlMs ?? Math.max(30_000, o.checkIntervalMs * 3);
+    this.stepTimeoutMs = o.stepTimeoutMs ?? 120_000;
+    this.backoff = o.backoff ?? { initialMs: 1000, maxMs: 60_000 };
+    this.concurrency = o.concurrency ?? 4;
+  }
+
+  start(): void {
+    if (this.running || this.stopped) return;
+    this.running = this.run().catch((err) => {
+      this.o.log.error({ err }, 'email poller: loop ended unexpectedly');
+    });
+  }
+
+  /** Asks for a check now (new mail announced elsewhere, tests). */
+  wake(): void {
+    this.wakePending = true;
+    for (const w of [...this.waiters]) if (w.wakeable || this.stopped) w.done();
+  }
+
+  state(): PollerState {
+    return { ...this.s };
+  }
+
+  /** Stops polling: finishes the message in hand, logs out, releases the lease. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    const grace = setTimeout(() => this.client?.close(), 5000);
+    await this.running;
+    clearTimeout(grace);
+    this.s.role = 'stopped';
+  }
+
+  private async run(): Promise<void> {
+    const { log } = this.o;
+    let delay = this.backoff.initialMs;
+    while (!this.stopped) {
+      if (!(await this.holdLease())) {
+        this.s.role = 'standby';
+        await this.sleep(Math.min(this.o.checkIntervalMs, this.leaseTtlMs / 2));
+        continue;
+      }
+      this.s.role = 'active';
+      const ok = await this.session();
+      if (this.stopped) break;
+      if (ok) delay = this.backoff.initialMs;
+      this.s.reconnects++;
+      const wait = delay + Math.floor(Math.random() * (delay / 4));
+      log.info({ mailbox: this.s.mailbox, retryInMs: wait }, 'email poller: reconnecting');
+      await this.sleep(wait);
+      delay = Math.min(this.backoff.maxMs, delay * 2);
+    }
+    await this.o.store.leases.release(this.leaseName, this.instanceId).catch(() => false);
+  }
+
+  /** One connection, from connect to close. Returns whether it got connected at all. */
+  private async session(): Promise<boolean> {
+    const { settings, log } = this.o;
+    let closed = false;
+    let connected = false;
+    const client = new ImapFlow({
+      host: settings.host,
+      port: settings.port,
+      secure: settings.secure,
+      ...(settings.disableStartTls ? { doSTARTTLS: false } : {}),
+      auth: settings.accessToken
+        ? { user: settings.user, accessToken: settings.accessToken }
+        : { user: settings.user, pass: settings.password ?? '' },
+      logger: false,
+      maxIdleTime: Math.max(1000, this.o.checkIntervalMs),
+    });
+    this.client = client;
+    client.on('error', (err: Error) => {
+      this.s.lastError = err.message;
+      log.warn({ err: { message: err.message }, mailbox: settings.mailbox }, 'email poller: IMAP connection error');
+    });
+    client.on('close', () => {
+      closed = true;
+      this.s.connected = false;
+      this.wake();
+    });
+    client.on('exists', () => this.wake());
+    try {
+      await this.step(client.connect(), 'connect');
+      connected = true;
+      this.s.connected = true;
+      this.s.lastError = undefined;
+      await this.ensureFolder(client, settings.processedFolder);
+      await this.ensureFolder(client, settings.quarantineFolder);
+      let lastBeat = Date.now();
+      let lastCheck = 0;
+      while (!this.stopped && !closed) {
+        if (this.wakePending || Date.now() - lastCheck >= this.o.checkIntervalMs) {
+          this.wakePending = false;
+          await this.checkOnce(client);
+          lastCheck = Date.now();
+        }
+        const untilCheck = this.o.checkIntervalMs - (Date.now() - lastCheck);
+        const untilBeat = this.heartbeatMs - (Date.now() - lastBeat);
+        await this.sleep(Math.max(50, Math.min(untilCheck, untilBeat)), true);
+        if (this.stopped || closed) break;
+        if (!(await this.holdLease())) {
+          log.warn({ mailbox: settings.mailbox }, 'email poller: lost the mailbox lease; another instance polls now');
+          break;
+        }
+        if (Date.now() - lastBeat >= this.heartbeatMs) {
+          await this.step(client.noop(), 'noop');
+          lastBeat = Date.now();
+        }
+      }
+    } catch (err) {
+      this.s.lastError = (err as Error).message;
+      log.warn({ err: { message: (err as Error).message }, mailbox: settings.mailbox }, 'email poller: session ended');
+    } finally {
+      this.s.connected = false;
+      this.client = undefined;
+      if (!closed) {
+        await Promise.race([client.logout().catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+      }
+      try {
+        client.close();
+      } catch {
+        // already closed
+      }
+    }
+    return connected;
+  }
+
+  private async checkOnce(client: ImapFlow): Promise<void> {
+    const { settings, ingest, maxBytes } = this.o;
+    this.s.lastCheckAt = this.o.clock.now();
+    const checkStart = Date.now();
+    // A selection can outlive a deleted and re-created mailbox without any notification (and
+    // Dovecot answers STATUS of the selected mailbox from that stale view), so each check
+    // selects the mailbox afresh: briefly selecting the processed folder read-only deselects
+    // it without the expunge a CLOSE would do.
+    if (client.mailbox && client.mailbox.path === settings.mailbox) {
+      const away = await this.step(client.getMailboxLock(settings.processedFolder, { readOnly: true }), 'reselect');
+      away.release();
+    }
+    const lock = await this.step(client.getMailboxLock(settings.mailbox), 'lock');
+    try {
+      const mb = client.mailbox;
+      if (!mb) throw new Error('mailbox not selected');
+      const uidValidity = String(mb.uidValidity);
+      if (this.s.uidValidity && this.s.uidValidity !== uidValidity) {
+        this.o.log.warn(
+          { mailbox: settings.mailbox, from: this.s.uidValidity, to: uidValidity },
+          'email poller: UIDVALIDITY changed',
+        );
+      }
+      this.s.uidValidity = uidValidity;
+      const loc = (uid: number): MailLocation => ({
+        account: settings.user,
+        mailbox: settings.mailbox,
+        uidValidity,
+        uid,
+      });
+      if (mb.exists === 0) {
+        this.s.backlog = 0;
+        this.s.lastSuccessAt = this.o.clock.now();
+        return;
+      }
+      // Metadata first: UID, size and Message-ID, no bodies.
+      const metas: Array<{ uid: number; size: number; messageId?: string; from: string }> = [];
+      await this.step(
+        (async () => {
+          for await (const m of client.fetch('1:*', { uid: true, size: true, envelope: true })) {
+            metas.push({
+              uid: m.uid,
+              size: m.size ?? 0,
+              messageId: m.envelope?.messageId || undefined,
+              from: m.envelope?.from?.[0]?.address?.toLowerCase() ?? '',
+            });
+          }
+        })(),
+        'fetch metadata',
+      );
+      metas.sort((a, b) => a.uid - b.uid);
+      this.s.backlog = metas.length;
+
+      const timing = { metadataMs: Date.now() - checkStart, beginMs: 0, fetchMs: 0, ingestMs: 0, moveMs: 0 };
+      let mark = Date.now();
+      const lap = (k: 'beginMs' | 'fetchMs' | 'ingestMs' | 'moveMs') => {
+        timing[k] += Date.now() - mark;
+        mark = Date.now();
+      };
+      const file: number[] = [];
+      const quarantine: number[] = [];
+      const download: typeof metas = [];
+      const route = (uid: number, d: Disposition) => {
+        if (d === 'file') file.push(uid);
+        else if (d === 'quarantine') quarantine.push(uid);
+      };
+      for (const m of metas) {
+        const d = await ingest.begin(loc(m.uid), { size: m.size, messageId: m.messageId });
+        if (d === 'download') download.push(m);
+        else route(m.uid, d);
+      }
+      lap('beginMs');
+      await this.moveOut(client, file, quarantine, loc);
+      lap('moveMs');
+
+      for (const chunk of chunks(
+        download.filter((m) => m.size <= maxBytes),
+        this.o.chunkBytes ?? 8 * 1024 * 1024,
+      )) {
+        const done: number[] = [];
+        const bad: number[] = [];
+        // One byte-bounded chunk is fetched, then ingested: messages of one sender in UID order
+        // (a reply must see the ticket its earlier mail opened), different senders side by side.
+        const sources = new Map<number, Buffer>();
+        await this.step(
+          (async () => {
+            for await (const msg of client.fetch(
+              chunk.map((m) => m.uid).join(','),
+              { uid: true, source: true },
+              { uid: true },
+            )) {
+              if (msg.source) sources.set(msg.uid, msg.source);
+              this.o.stageHook?.('fetched');
+            }
+          })(),
+          'fetch sources',
+        );
+        lap('fetchMs');
+        const bySender = new Map<string, number[]>();
+        for (const m of chunk) {
+          if (!sources.has(m.uid)) continue;
+          const key = m.from || `uid:${m.uid}`;
+          bySender.set(key, [...(bySender.get(key) ?? []), m.uid]);
+        }
+        await runLimited([...bySender.values()], this.concurrency, async (uids) => {
+          for (const uid of uids) {
+            const source = sources.get(uid);
+            if (!source) continue;
+            sources.delete(uid);
+            const d = await ingest.process(loc(uid), source);
+            if (d === 'file') done.push(uid);
+            else if (d === 'quarantine') bad.push(uid);
+          }
+        });
+        done.sort((a, b) => a - b);
+        bad.sort((a, b) => a - b);
+        lap('ingestMs');
+        await this.moveOut(client, done, bad, loc);
+        lap('moveMs');
+        await this.holdLease();
+        if (this.stopped) return;
+      }
+      for (const m of download.filter((x) => x.size > maxBytes)) {
+        const msg = await this.step(
+          client.fetchOne(String(m.uid), { uid: true, headers: true }, { uid: true }),
+          'fetch headers',
+        );
+        if (msg === false || !msg.headers) continue;
+        const d = await ingest.process(loc(m.uid), msg.headers, { oversized: true });
+        await this.moveOut(client, d === 'file' ? [m.uid] : [], d === 'quarantine' ? [m.uid] : [], loc);
+      }
+      this.s.lastSuccessAt = this.o.clock.now();
+      if (metas.length > 0) {
+        this.o.log.debug({ mailbox: settings.mailbox, messages: metas.length, ...timing }, 'email poller: check done');
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Flags and moves messages out of the watched mailbox — the last step, after the ledger. */
+  private async moveOut(
+    client: ImapFlow,
+    file: number[],
+    quarantine: number[],
+    loc: (uid: number) => MailLocation,
+  ): Promise<void> {
+    const { settings, ingest } = this.o;
+    for (const [uids, folder] of [
+      [file, settings.processedFolder],
+      [quarantine, settings.quarantineFolder],
+    ] as const) {
+      if (uids.length === 0) continue;
+      const range = uids.join(',');
+      await this.step(client.messageFlagsAdd(range, ['\\Seen'], { uid: true }), 'flag');
+      await this.step(client.messageMove(range, folder, { uid: true }), 'move');
+      this.o.stageHook?.('moved');
+      for (const uid of uids) await ingest.filed(loc(uid));
+      this.s.backlog = Math.max(0, this.s.backlog - uids.length);
+    }
+  }
+
+  private async ensureFolder(client: ImapFlow, folder: string): Promise<void> {
+    const st = await this.step(
+      client.status(folder, { messages: true }).catch(() => false as const),
+      'status',
+    );
+    if (st) return;
+    try {
+      await this.step(client.mailboxCreate(folder), 'create folder');
+    } catch (err) {
+      // Another instance may have created it meanwhile; a real failure shows at the move.
+      this.o.log.debug({ err: { message: (err as Error).message }, folder }, 'email poller: could not create folder');
+    }
+  }
+
+  private async holdLease(): Promise<boolean> {
+    try {
+      return await this.o.store.leases.acquire(this.leaseName, this.instanceId, this.leaseTtlMs, this.o.clock.now());
+    } catch (err) {
+      this.s.lastError = `lease: ${(err as Error).message}`;
+      return false;
+    }
+  }
+
+  /** Bounds one IMAP step in time: a silently dead connection must not hang the poller. */
+  private step<T>(promise: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.client?.close();
+        reject(new Error(`IMAP ${what} took longer than ${this.stepTimeoutMs} ms`));
+      }, this.stepTimeoutMs);
+    });
+    return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * Waits `ms`. A wakeable wait (between checks) ends early on new mail; any wait ends on
+   * stop. Backoff and standby waits are not wakeable, so a flapping connection cannot spin.
+   */
+  private sleep(ms: number, wakeable = false): Promise<void> {
+    if (this.stopped || (wakeable && this.wakePending)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = { wakeable, done: (): void => undefined };
+      const timer = setTimeout(() => waiter.done(), ms);
+      waiter.done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        resolve();
+      };
+      this.waiters.add(waiter);
+    });
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` running at once. */
+async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+/** Groups messages so that one round trip fetches at most `maxBytes` (or CHUNK_COUNT messages). */
+function* chunks<T extends { size: number }>(items: T[], maxBytes: number): Generator<T[]> {
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    if (current.length > 0 && (bytes + item.size > maxBytes || current.length >= CHUNK_COUNT)) {
+      yield current;
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.size;
+  }
+  if (current.length > 0) yield current;
+}
