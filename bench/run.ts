@@ -10,6 +10,7 @@
  */
 import os from 'node:os';
 import { run as benchAssignment } from './assignment-throughput';
+import { run as benchEmail } from './email-ingest';
 import { benchDirectLineRoundTrip } from './directline-roundtrip';
 import { benchKnowledgeRetrieval } from './knowledge-retrieval';
 import { benchTravelQuote } from './travel-quote';
@@ -73,6 +74,23 @@ const BENCHES: Bench[] = [
         '```json',
         JSON.stringify(r, null, 2),
         '```',
+      ].join('\n');
+    },
+  },
+  {
+    name: 'email',
+    run: async () => {
+      // KEFU_BENCH_QUICK=1 ingests 500 mails instead of 5,000 (with 10 MB attachments).
+      const results = await benchEmail({ quick: process.env.KEFU_BENCH_QUICK === '1', print: false });
+      const rows = results.map(
+        (r) =>
+          `| ${r.store} | ${r.mails} (${r.bigMails} × 10 MB) | ${r.raw.mailsPerS.toFixed(0)}/s, ${r.raw.peakRssMb} MB | ${r.kefu.mailsPerS.toFixed(0)}/s, ${r.kefu.peakRssMb} MB | ${r.ratio.toFixed(2)} |`,
+      );
+      return [
+        '### Email ingestion, Dovecot → tickets with acknowledgements queued (target ≥ 0.5 of raw)',
+        '| Store | Mails | Raw imapflow fetch + parse (rate, peak RSS) | Kefu (rate, peak RSS) | Ratio |',
+        '| --- | --- | --- | --- | --- |',
+        ...rows,
       ].join('\n');
     },
   },
