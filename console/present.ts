@@ -12,6 +12,7 @@
  * - Internal fields (raw mail paths, ledger ids) are dropped.
  */
 import sanitizeHtml from 'sanitize-html';
+import { EMAIL_HTML_POLICY } from '../channels/email/parse';
 import { mask, maskText } from '../app/mask';
 import type { Ticket } from '../handoff/tickets/ticket';
 import type { TicketEvent } from '../handoff/tickets/ticket-service';
@@ -127,73 +128,23 @@ export function presentHistory(events: TicketEvent[], reveal = false): Presented
   });
 }
 
-/** The console's allow-list for email HTML; text is masked unless `reveal`. */
+/**
+ * Email HTML for the console: the email channel's allow-list once more (defence in depth, the
+ * stored HTML was sanitised at ingest), inline `data:` images only, and text masked unless
+ * `reveal`.
+ */
 export function sanitiseEmailHtml(html: string, reveal = false): string {
   return sanitizeHtml(html.slice(0, MAX_HTML_CHARS), {
-    allowedTags: [
-      'p',
-      'br',
-      'div',
-      'span',
-      'b',
-      'strong',
-      'i',
-      'em',
-      'u',
-      's',
-      'small',
-      'sub',
-      'sup',
-      'h1',
-      'h2',
-      'h3',
-      'h4',
-      'h5',
-      'h6',
-      'blockquote',
-      'pre',
-      'code',
-      'hr',
-      'ul',
-      'ol',
-      'li',
-      'dl',
-      'dt',
-      'dd',
-      'table',
-      'thead',
-      'tbody',
-      'tfoot',
-      'tr',
-      'th',
-      'td',
-      'caption',
-      'a',
-      'img',
-      'font',
-      'center',
-    ],
-    allowedAttributes: {
-      a: ['href', 'title'],
-      img: ['src', 'alt', 'width', 'height'],
-      td: ['colspan', 'rowspan', 'align'],
-      th: ['colspan', 'rowspan', 'align'],
-      table: ['border', 'cellpadding', 'cellspacing'],
-      font: ['color'],
-    },
-    allowedSchemes: ['http', 'https', 'mailto'],
+    ...EMAIL_HTML_POLICY,
     allowedSchemesByTag: { img: ['data'] },
-    allowProtocolRelative: false,
-    disallowedTagsMode: 'discard',
-    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'head', 'iframe', 'object'],
     transformTags: {
-      a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'noopener noreferrer', target: '_blank' } }),
+      ...EMAIL_HTML_POLICY.transformTags,
       // Only inline images: a remote or relative source would be a tracking pixel or a 404.
       img: (tagName, attribs) => {
         const { src, ...rest } = attribs;
         return { tagName, attribs: src && /^data:image\/(png|gif|jpeg|webp);/i.test(src) ? { ...rest, src } : rest };
       },
     },
-    textFilter: reveal ? undefined : (text) => maskText(text),
-  } as sanitizeHtml.IOptions);
+    ...(reveal ? {} : { textFilter: (text: string) => maskText(text) }),
+  });
 }

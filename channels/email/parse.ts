@@ -208,6 +208,11 @@ export function isControl(ch: string): boolean {
 }
 
 const ALLOWED_TAGS = [
+  'dl',
+  'dt',
+  'dd',
+  'tfoot',
+  'caption',
   'p',
   'br',
   'div',
@@ -247,31 +252,37 @@ const ALLOWED_TAGS = [
 ];
 
 /**
- * Allow-list sanitising for email HTML: no script, style, iframe, form, event handler or
- * javascript: URL survives; links may be http(s)/mailto only, images `cid:` only (remote
- * images would tell the sender when staff opened the mail).
+ * The one allow-list for email HTML, used when a mail is stored and again when the console
+ * shows it: no script, style, iframe, form, event handler or javascript: URL survives; links
+ * may be http(s)/mailto only; images `cid:` only (remote images would tell the sender when
+ * staff opened the mail).
  */
+export const EMAIL_HTML_POLICY: sanitizeHtml.IOptions = {
+  allowedTags: ALLOWED_TAGS,
+  allowedAttributes: {
+    a: ['href', 'title', 'rel', 'target'],
+    img: ['src', 'alt', 'width', 'height'],
+    td: ['colspan', 'rowspan', 'align'],
+    th: ['colspan', 'rowspan', 'align'],
+    table: ['border', 'cellpadding', 'cellspacing'],
+    font: ['color'],
+  },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedSchemesByTag: { img: ['cid'] },
+  allowProtocolRelative: false,
+  disallowedTagsMode: 'discard',
+  nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'head', 'iframe', 'object'],
+  transformTags: {
+    a: (tagName, attribs) => ({
+      tagName,
+      attribs: { ...attribs, rel: 'noopener noreferrer nofollow', target: '_blank' },
+    }),
+  },
+};
+
+/** Sanitises email HTML with `EMAIL_HTML_POLICY`. */
 export function sanitizeEmailHtml(html: string): string {
-  return sanitizeHtml(html, {
-    allowedTags: ALLOWED_TAGS,
-    allowedAttributes: {
-      a: ['href', 'title', 'rel', 'target'],
-      img: ['src', 'alt', 'width', 'height'],
-      td: ['colspan', 'rowspan'],
-      th: ['colspan', 'rowspan'],
-      font: ['color'],
-    },
-    allowedSchemes: ['http', 'https', 'mailto'],
-    allowedSchemesByTag: { img: ['cid'] },
-    allowProtocolRelative: false,
-    disallowedTagsMode: 'discard',
-    transformTags: {
-      a: (tagName, attribs) => ({
-        tagName,
-        attribs: { ...attribs, rel: 'noopener noreferrer nofollow', target: '_blank' },
-      }),
-    },
-  } as sanitizeHtml.IOptions);
+  return sanitizeHtml(html, EMAIL_HTML_POLICY);
 }
 
 function htmlToPlain(html: string): string {
