@@ -37,7 +37,15 @@ export interface EmailBenchResult {
   bigMails: number;
   totalMb: number;
   raw: { seconds: number; mailsPerS: number; peakRssMb: number };
-  kefu: { seconds: number; mailsPerS: number; peakRssMb: number; tickets: number; acksQueued: number };
+  kefu: {
+    seconds: number;
+    mailsPerS: number;
+    peakRssMb: number;
+    tickets: number;
+    acksQueued: number;
+    /** Share of the run the main thread was busy (1 = CPU-bound or blocked in synchronous I/O). */
+    eventLoopBusy: number;
+  };
   ratio: number;
 }
 
@@ -141,13 +149,19 @@ async function rawFetchAndParse(dovecot: TestDovecot): Promise<number> {
 }
 
 /** Runs the benchmark on SQLite (the default store) and on Redis. */
-export async function run(options: { quick?: boolean; print?: boolean } = {}): Promise<EmailBenchResult[]> {
-  const results = [await runOn('sqlite', options)];
-  const redis = await startRedis();
-  try {
-    results.push(await runOn('redis', options, redis.url));
-  } finally {
-    await redis.stop();
+export async function run(
+  options: { quick?: boolean; print?: boolean; stores?: Array<'sqlite' | 'redis'> } = {},
+): Promise<EmailBenchResult[]> {
+  const stores = options.stores ?? ['sqlite', 'redis'];
+  const results: EmailBenchResult[] = [];
+  if (stores.includes('sqlite')) results.push(await runOn('sqlite', options));
+  if (stores.includes('redis')) {
+    const redis = await startRedis();
+    try {
+      results.push(await runOn('redis', options, redis.url));
+    } finally {
+      await redis.stop();
+    }
   }
   if (options.print !== false) console.log(JSON.stringify(results, null, 2));
   return results;
@@ -200,6 +214,7 @@ async function runOn(
       EMAIL_ACK_MAX_PER_HOUR: '1000000',
     });
     sampler = rssSampler();
+    const elu = performance.eventLoopUtilization();
     t0 = performance.now();
     const channel = startEmailChannel({
       config,
@@ -223,6 +238,7 @@ async function runOn(
     }
     const kefuS = (performance.now() - t0) / 1000;
     const kefuPeak = sampler.stop();
+    const busy = performance.eventLoopUtilization(elu).utilization;
     const ticketCount = await store.records.count('tickets');
     const acksQueued = await channel.outbox.pendingCount();
     await channel.stop();
@@ -241,6 +257,7 @@ async function runOn(
         peakRssMb: mb(kefuPeak),
         tickets: ticketCount,
         acksQueued,
+        eventLoopBusy: round(busy),
       },
       ratio: round(rawS / kefuS),
     };
@@ -256,7 +273,11 @@ function round(x: number): number {
 }
 
 if (require.main === module) {
-  run({ quick: process.argv.includes('--quick') }).catch((err) => {
+  const only = process.argv.find((a) => a.startsWith('--store='))?.slice('--store='.length);
+  run({
+    quick: process.argv.includes('--quick'),
+    ...(only === 'sqlite' || only === 'redis' ? { stores: [only] } : {}),
+  }).catch((err) => {
     console.error(err);
     process.exit(1);
   });

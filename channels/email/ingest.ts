@@ -11,8 +11,11 @@
  *    address failing), threaded, and turned into a ticket or a message on one. Creating the
  *    ticket or appending the message is guarded by a state on the ledger entry: re-entered in
  *    that state, the ticket/message is looked up (by the ingest id it carries) before any is
- *    created. The acknowledgement goes to the outbox under an id derived from the ledger
- *    entry, so it is created once.
+ *    created. (The first attempt at an entry this instance has just created opens a ticket
+ *    for a known sender without the 'creating' write: every later attempt looks among that
+ *    sender's tickets first.) The acknowledgement goes to the outbox under an id made of
+ *    ticket, recipient and day of receipt, so it is created once, and that record is also the
+ *    "one per sender per thread per day" throttle.
  * 3. `filed`: after the poller flagged \Seen and moved the message (last), the entry is closed.
  * Mail is never deleted. A true duplicate (same Message-ID and same content, e.g. delivered
  * twice) is recorded as such; a reused Message-ID with different content is still imported.
@@ -40,7 +43,6 @@ export const LEDGER_COLLECTION = 'email-ledger';
 export const MESSAGE_IDS_COLLECTION = 'email-message-ids';
 export const FAILING_ADDRESSES_COLLECTION = 'email-failing-addresses';
 export const MAX_PARSE_FAILURES = 3;
-const ACK_THROTTLE_TTL_MS = 36 * 3_600_000;
 const CAS_RETRIES = 8;
 /** Attachments that can run code on a desk PC are listed on the ticket but not stored. */
 const BLOCKED_EXTENSIONS = /\.(exe|com|bat|cmd|scr|pif|vbs|vbe|js|jse|wsf|wsh|msi|msp|jar|ps1|hta|cpl|lnk|reg|dll)$/i;
@@ -139,21 +141,58 @@ export function createIngest(deps: IngestDeps): Ingest {
     ...(p.from?.name ? { name: p.from.name } : {}),
   });
   const systemActor: Actor = { kind: 'system', id: 'email' };
+  /**
+   * Ledger entries this instance created in `begin` and has not processed yet. Such an entry
+   * has never been seen by any other attempt, so no ticket can exist for it: its first
+   * `process` may skip the 'creating' marker write (a retry after a crash finds the entry
+   * existing in `begin`, is not fresh, and looks for a ticket made by the earlier attempt).
+   * Only memory: losing it (restart, or the cap below) just means the safe path is taken.
+   */
+  const freshEntries = new Set<string>();
+  /**
+   * The ledger entries this instance just marked 'ticketed', with their version, so that
+   * `filed` (right after the IMAP move) can compare-and-set without reading first. A stale
+   * copy only costs the conflict and a read. Bounded like `freshEntries`.
+   */
+  const ticketedCopies = new Map<string, LedgerCopy>();
 
   async function getLedger(id: string) {
     return store.records.get<Json>(LEDGER_COLLECTION, id);
   }
 
-  async function updateLedger(id: string, fn: (e: LedgerEntry) => LedgerEntry): Promise<LedgerEntry> {
+  /**
+   * Compare-and-set on a ledger entry. `known` is the caller's last copy (saves a read when it
+   * is still current; a stale one just costs the conflict and a fresh read).
+   */
+  async function updateLedger(
+    id: string,
+    fn: (e: LedgerEntry) => LedgerEntry,
+    known?: LedgerCopy,
+  ): Promise<LedgerEntry> {
+    let rec: LedgerCopy | undefined = known;
     for (let i = 0; i < CAS_RETRIES; i++) {
-      const rec = await getLedger(id);
-      if (!rec) throw new KefuError('ERR_STORE_NOT_FOUND', `no ledger entry ${id}`, { id });
-      const next = fn(rec.value as unknown as LedgerEntry);
+      if (!rec) {
+        const got = await getLedger(id);
+        if (!got) throw new KefuError('ERR_STORE_NOT_FOUND', `no ledger entry ${id}`, { id });
+        rec = { version: got.version, value: got.value as unknown as LedgerEntry };
+      }
+      const next = fn(rec.value);
       try {
-        await store.records.replace<Json>(LEDGER_COLLECTION, id, rec.version, toJson(next), ledgerIndexes(next));
+        const saved = await store.records.replace<Json>(
+          LEDGER_COLLECTION,
+          id,
+          rec.version,
+          toJson(next),
+          ledgerIndexes(next),
+        );
+        if (known) {
+          known.version = saved.version;
+          known.value = next;
+        }
         return next;
       } catch (err) {
         if (!isKefuError(err, 'ERR_STORE_CONFLICT')) throw err;
+        rec = undefined;
       }
     }
     throw new KefuError('ERR_STORE_CONFLICT', `ledger entry ${id} kept changing`, { id });
@@ -177,18 +216,22 @@ export function createIngest(deps: IngestDeps): Ingest {
   }
 
   const madeDirs = new Set<string>();
-  /** Writes a file atomically (temp + rename) unless it exists already (a retry). */
-  function writeOnce(file: string, data: Buffer): void {
-    if (fs.existsSync(file)) return;
+  /**
+   * Writes a file atomically (temp + rename) unless it exists already (a retry). Asynchronous:
+   * creating a file costs this disk about half a millisecond, which on the main thread would
+   * stall every other message in flight.
+   */
+  async function writeOnce(file: string, data: Buffer): Promise<void> {
+    if (await exists(file)) return;
     const dir = path.dirname(file);
     if (!madeDirs.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
+      await fs.promises.mkdir(dir, { recursive: true });
       if (madeDirs.size > 10_000) madeDirs.clear();
       madeDirs.add(dir);
     }
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, file);
+    await fs.promises.writeFile(tmp, data);
+    await fs.promises.rename(tmp, file);
   }
 
   async function isFailing(address: string): Promise<boolean> {
@@ -210,10 +253,10 @@ export function createIngest(deps: IngestDeps): Ingest {
     }
   }
 
-  function storeAttachments(id: string, atts: ParsedAttachment[]): Json[] {
+  async function storeAttachments(id: string, atts: ParsedAttachment[]): Promise<Json[]> {
     const out: Json[] = [];
     const dir = path.join(deps.dataDir, 'attachments', hash(id).slice(0, 32));
-    atts.forEach((a, i) => {
+    for (const [i, a] of atts.entries()) {
       const info: Record<string, Json> = {
         filename: a.filename,
         contentType: a.contentType,
@@ -231,11 +274,11 @@ export function createIngest(deps: IngestDeps): Ingest {
             .join('')
             .slice(0, 120) || `part-${i + 1}`;
         const file = path.join(dir, `${String(i + 1).padStart(3, '0')}-${safe}`);
-        writeOnce(file, a.content);
+        await writeOnce(file, a.content);
         info.path = path.relative(deps.dataDir, file);
       }
       out.push(info);
-    });
+    }
     return out;
   }
 
@@ -279,7 +322,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   }
 
   async function queueAck(
-    id: string,
+    receivedAt: number,
     ticket: Ticket,
     p: ParsedEmail,
     lang: 'zh-TW' | 'en',
@@ -288,14 +331,13 @@ export function createIngest(deps: IngestDeps): Ingest {
     const to = p.replyTo?.address ?? p.from?.address;
     if (!to || config.ownAddresses.includes(to)) return;
     if (await isFailing(to)) return;
-    const outboxId = `ack:${ticket.number}:${hash(id).slice(0, 16)}`;
+    // At most one acknowledgement per sender per thread per (desk-local) day of receipt: the
+    // outbox id is that triple, and the outbox creates each id once, so the outbox record is
+    // the throttle. The day comes from the ledger (set once in `begin`), so a retry after a
+    // crash — even one past midnight — finds the acknowledgement it already queued.
+    const day = localParts(receivedAt, deps.calendar.timeZone).date;
+    const outboxId = `ack:${ticket.number}:${hash(to.toLowerCase(), day).slice(0, 24)}`;
     if (await deps.outbox.get(outboxId)) return;
-    // At most one acknowledgement per sender per thread per (desk-local) day.
-    const day = localParts(clock.now(), deps.calendar.timeZone).date;
-    const throttleKey = `email-ack:${to}:${ticket.number}:${day}`;
-    if (!(await store.kv.setIfAbsent(throttleKey, id, ACK_THROTTLE_TTL_MS))) {
-      if ((await store.kv.get<string>(throttleKey)) !== id) return;
-    }
     // Global breaker: a flood of mail (or a loop we failed to see) cannot make us a spammer.
     const hourKey = `email-ack-breaker:${Math.floor(clock.now() / 3_600_000)}`;
     const sentThisHour = await store.kv.increment(hourKey, 1, 2 * 3_600_000);
@@ -348,8 +390,11 @@ export function createIngest(deps: IngestDeps): Ingest {
       try {
         await store.records.create<Json>(LEDGER_COLLECTION, id, toJson(entry), ledgerIndexes(entry));
         current = entry;
+        if (freshEntries.size >= MAX_FRESH_ENTRIES) freshEntries.clear();
+        freshEntries.add(id);
       } catch (err) {
         if (!isKefuError(err, 'ERR_STORE_EXISTS')) throw err;
+        freshEntries.delete(id);
         current = (await getLedger(id))?.value as unknown as LedgerEntry;
       }
       stage('ledger');
@@ -365,21 +410,26 @@ export function createIngest(deps: IngestDeps): Ingest {
 
     async process(loc, raw, options = {}) {
       const id = ledgerId(loc);
-      let entry = (await getLedger(id))?.value as unknown as LedgerEntry | undefined;
-      if (!entry) throw new KefuError('ERR_STORE_NOT_FOUND', `no ledger entry ${id}; call begin first`, { id });
+      // Fresh: this instance created the entry and no attempt has processed it before.
+      const fresh = freshEntries.delete(id);
+      const rec = await getLedger(id);
+      if (!rec) throw new KefuError('ERR_STORE_NOT_FOUND', `no ledger entry ${id}; call begin first`, { id });
+      const known: LedgerCopy = { version: rec.version, value: rec.value as unknown as LedgerEntry };
+      let entry = known.value;
+      const updateKnown = (fn: (e: LedgerEntry) => LedgerEntry) => updateLedger(id, fn, known);
       if (entry.state === 'ticketed' || entry.state === 'duplicate' || entry.state === 'filed') return 'file';
       if (entry.state === 'quarantined') return 'quarantine';
       const oversized = options.oversized === true;
 
       // Keep the raw bytes (a bad decode can be redone; quarantined mail stays readable).
       const rawPath = rawPathOf(id);
-      writeOnce(rawPath, raw);
+      await writeOnce(rawPath, raw);
       const relRaw = path.relative(deps.dataDir, rawPath);
       stage('raw');
       if (!entry.dedupeKey) {
         const key = hash('raw', loc.account, createHash('sha256').update(raw).digest('hex'));
         const owner = await claimDedupeKey(key, id);
-        entry = await updateLedger(id, (e) => ({
+        entry = await updateKnown((e) => ({
           ...e,
           dedupeKey: key,
           rawPath: relRaw,
@@ -394,7 +444,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       } catch (err) {
         const failures = entry.parseFailures + 1;
         const quarantine = failures >= MAX_PARSE_FAILURES;
-        await updateLedger(id, (e) => ({
+        await updateKnown((e) => ({
           ...e,
           parseFailures: failures,
           rawPath: relRaw,
@@ -418,7 +468,7 @@ export function createIngest(deps: IngestDeps): Ingest {
           (originalHash === undefined || originalHash === parsed.contentHash) &&
           original.state !== 'quarantined'
         ) {
-          await updateLedger(id, (e) => ({ ...e, state: 'duplicate', ticket: original.ticket, rawPath: relRaw }));
+          await updateKnown((e) => ({ ...e, state: 'duplicate', ticket: original.ticket, rawPath: relRaw }));
           return 'file';
         }
       }
@@ -450,13 +500,15 @@ export function createIngest(deps: IngestDeps): Ingest {
         ...(oversized ? { oversized: true, size: entry.size } : {}),
         rawPath: path.relative(deps.dataDir, rawPath),
       };
-      const attachments = oversized ? [] : storeAttachments(id, parsed.attachments);
+      const attachments = oversized ? [] : await storeAttachments(id, parsed.attachments);
       if (attachments.length > 0) meta.attachments = attachments;
       stage('attachments');
 
       let ticket: Ticket | undefined;
       let appended = false;
-      if (entry.state === 'creating') {
+      // An earlier attempt may have opened the ticket: it said so ('creating'), or it was a
+      // fresh attempt, which opens tickets of mail with a sender without saying so first.
+      if (entry.state === 'creating' || (entry.state === 'received' && !fresh && sender !== undefined)) {
         ticket = await findCreatedTicket(id, parsed);
         // Died inside open(): the record exists but its first message may not.
         if (ticket && !(await alreadyAppended(ticket.number, id))) {
@@ -486,7 +538,7 @@ export function createIngest(deps: IngestDeps): Ingest {
             : { kind: 'new' as const }
           : decideThread(sender, candidates);
         if (decision.kind === 'append') {
-          await updateLedger(id, (e) => ({
+          await updateKnown((e) => ({
             ...e,
             state: 'appending',
             ticket: decision.number,
@@ -505,7 +557,13 @@ export function createIngest(deps: IngestDeps): Ingest {
           appended = true;
           if (sender && !verdict.machine) await addParticipants(ticket, parsed);
         } else {
-          await updateLedger(id, (e) => ({ ...e, state: 'creating', rawPath: relRaw, oversized }));
+          // The 'creating' marker tells a retry to look for the ticket before opening one. A
+          // fresh attempt with a sender needs no marker (a retry is never fresh and looks by
+          // the sender's tickets anyway), which saves a durable write per new ticket. Mail
+          // without a sender keeps it, so no retry ever has to scan every email ticket.
+          if (!fresh || sender === undefined) {
+            await updateKnown((e) => ({ ...e, state: 'creating', rawPath: relRaw, oversized }));
+          }
           stage('creating');
           const participants = participantAddresses(parsed, config.ownAddresses);
           ticket = await tickets.open({
@@ -546,15 +604,19 @@ export function createIngest(deps: IngestDeps): Ingest {
       if (parsed.messageId) {
         await recordThreadId(store, parsed.messageId, { ticket: ticket.number, direction: 'in', at: clock.now() });
       }
-      if (!verdict.machine) await queueAck(id, ticket, parsed, lang, oversized);
+      if (!verdict.machine) await queueAck(entry.receivedAt, ticket, parsed, lang, oversized);
       const number = ticket.number;
-      await updateLedger(id, (e) => ({
+      await updateKnown((e) => ({
         ...e,
         state: 'ticketed',
         ticket: number,
         appended,
+        rawPath: relRaw,
+        oversized,
         contentHash: parsed.contentHash,
       }));
+      if (ticketedCopies.size >= MAX_FRESH_ENTRIES) ticketedCopies.clear();
+      ticketedCopies.set(id, known);
       stage('ticketed');
       return 'file';
     },
@@ -562,8 +624,12 @@ export function createIngest(deps: IngestDeps): Ingest {
     async filed(loc) {
       const id = ledgerId(loc);
       try {
-        await updateLedger(id, (e) =>
-          e.state === 'ticketed' || e.state === 'duplicate' ? { ...e, state: 'filed' } : e,
+        const known = ticketedCopies.get(id);
+        ticketedCopies.delete(id);
+        await updateLedger(
+          id,
+          (e) => (e.state === 'ticketed' || e.state === 'duplicate' ? { ...e, state: 'filed' } : e),
+          known,
         );
       } catch (err) {
         log.warn({ err, ledger: id }, 'email: could not mark a message filed');
@@ -601,6 +667,24 @@ function participantAddresses(p: ParsedEmail, own: string[]): string[] {
     .filter((a): a is NonNullable<typeof a> => a !== undefined)
     .map((a) => a.address);
   return [...new Set(list)].filter((a) => !own.includes(a)).slice(0, 20);
+}
+
+/** A ledger entry with the version it was read or written at (for compare-and-set). */
+interface LedgerCopy {
+  version: number;
+  value: LedgerEntry;
+}
+
+/** Bound on `freshEntries` (ids only); past it the set is dropped and retries take the safe path. */
+const MAX_FRESH_ENTRIES = 50_000;
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.promises.access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function ledgerIndexes(e: LedgerEntry): Record<string, string> {

@@ -132,8 +132,8 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     get,
 
     async enqueue(input) {
-      const existing = await get(input.id);
-      if (existing) return existing;
+      // No read first: the create below is the once-only check (an existing id is returned as
+      // it is), and recording the Message-ID again is a no-op.
       const msg: OutboxMessage = {
         id: input.id,
         kind: input.kind,

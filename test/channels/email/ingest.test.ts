@@ -1,0 +1,182 @@
+/**
+ * The ingest use case on its own (a real SQLite store and the real ticket service, no IMAP):
+ * what its shortcuts must never cost — a retry after a crash finds the ticket the first
+ * attempt opened without announcing it, and the "one acknowledgement per sender per thread
+ * per day" rule holds across a crash, across midnight and across mails.
+ */
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ManualClock } from '../../../app/clock';
+import { createIngest, type Ingest, LEDGER_COLLECTION, type MailLocation } from '../../../channels/email/ingest';
+import { createOutbox, OUTBOX_COLLECTION } from '../../../channels/email/outbox';
+import { createSlaPolicy, DEFAULT_SLA_MINUTES } from '../../../handoff/tickets/sla';
+import { createTicketService, ticketEventsStream } from '../../../handoff/tickets/ticket-service';
+import type { Store } from '../../../storage/port';
+import { openSqliteStore } from '../../../storage/sqlite/sqlite-store';
+import { OWN_DOMAIN, sampleCalendar, silentLog } from './support/harness';
+
+const CUSTOMER = 'mei-ling.chen@mail.example.tw';
+
+function mail(n: number, subject: string, extra: string[] = []): Buffer {
+  return Buffer.from(
+    [
+      `From: =?UTF-8?B?${Buffer.from('陳美玲').toString('base64')}?= <${CUSTOMER}>`,
+      'To: service@kangfu-life.example',
+      `Subject: =?UTF-8?B?${Buffer.from(subject).toString('base64')}?=`,
+      'Date: Fri, 27 Nov 2026 23:58:00 +0800',
+      `Message-ID: <ingest-${n}@mail.example.tw>`,
+      ...extra,
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=UTF-8',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from('您好，想詢問保單借款的利率與還款方式。').toString('base64'),
+      '',
+    ].join('\r\n'),
+  );
+}
+
+describe('channels/email ingest (SQLite store, real ticket service)', () => {
+  let dir: string;
+  let store: Store;
+  // 23:58 in Taipei on 27 November 2026: the desk-local day ends two minutes later.
+  let clock: ManualClock;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kefu-ingest-'));
+    store = await openSqliteStore({ file: path.join(dir, 'k.sqlite'), log: silentLog });
+    clock = new ManualClock(Date.UTC(2026, 10, 27, 15, 58, 0));
+  });
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** One process's ingest; a new call is a restarted process (nothing kept in memory). */
+  function startIngest(o: { store?: Store; crashAt?: string } = {}): Ingest {
+    const s = o.store ?? store;
+    const calendar = sampleCalendar('24h');
+    const tickets = createTicketService({ store: s, clock, sla: createSlaPolicy(calendar, DEFAULT_SLA_MINUTES) });
+    const outbox = createOutbox({
+      store: s,
+      clock,
+      log: silentLog,
+      from: 'service@kangfu-life.example',
+      messageIdDomain: OWN_DOMAIN,
+    });
+    return createIngest({
+      store: s,
+      tickets,
+      outbox,
+      clock,
+      log: silentLog,
+      calendar,
+      dataDir: path.join(dir, 'mail'),
+      config: {
+        maxBytes: 25 * 1024 * 1024,
+        maxAttachmentBytes: 10 * 1024 * 1024,
+        maxParts: 200,
+        ackMaxPerHour: 1000,
+        messageIdDomain: OWN_DOMAIN,
+        brand: { zh: '康福人壽', en: 'Kangfu Life' },
+        ownAddresses: ['service@kangfu-life.example'],
+      },
+      stageHook: (stage) => {
+        if (stage === o.crashAt) throw new Error(`simulated crash at ${stage}`);
+      },
+    });
+  }
+
+  const at = (uid: number): MailLocation => ({
+    account: 'service@kangfu-life.example',
+    mailbox: 'INBOX',
+    uidValidity: '7',
+    uid,
+  });
+
+  async function deliver(ingest: Ingest, uid: number, raw: Buffer): Promise<string> {
+    const d = await ingest.begin(at(uid), { size: raw.length, messageId: `<ingest-${uid}@mail.example.tw>` });
+    if (d !== 'download') return d;
+    return ingest.process(at(uid), raw);
+  }
+
+  async function ticketsAndMessages() {
+    const tickets = await store.records.list('tickets');
+    const messages: number[] = [];
+    for (const t of tickets) {
+      const events = await store.streams.range(ticketEventsStream(t.id), 0, 1000);
+      messages.push(events.filter((e) => (e.value as { type: string }).type === 'message').length);
+    }
+    return { tickets: tickets.length, messages };
+  }
+
+  it('a retry after the first attempt died right after opening the ticket finds that ticket instead of opening another', async () => {
+    const raw = mail(1, '保單借款利率');
+    const first = startIngest({ crashAt: 'ticket' });
+    expect(await first.begin(at(1), { size: raw.length, messageId: '<ingest-1@mail.example.tw>' })).to.equal(
+      'download',
+    );
+    await first.process(at(1), raw).then(
+      () => expect.fail('the simulated crash did not happen'),
+      (err: Error) => expect(err.message).to.include('simulated crash'),
+    );
+    // The fresh first attempt left no 'creating' marker: the ledger still says 'received'.
+    expect((await first.ledger(at(1)))?.state).to.equal('received');
+    expect((await ticketsAndMessages()).tickets).to.equal(1);
+
+    const restarted = startIngest();
+    expect(await deliver(restarted, 1, raw)).to.equal('file');
+    expect(await ticketsAndMessages()).to.deep.equal({ tickets: 1, messages: [1] });
+    const entry = await restarted.ledger(at(1));
+    expect(entry?.state).to.equal('ticketed');
+    expect(entry?.ticket).to.equal('K-000001');
+    expect(await store.records.count(OUTBOX_COLLECTION)).to.equal(1);
+  });
+
+  it('a retry that runs past midnight queues no second acknowledgement for the same mail', async () => {
+    const raw = mail(1, '保單借款利率');
+    // The first attempt queues the acknowledgement, then dies before the ledger says 'ticketed'.
+    let failTicketed = true;
+    const flaky: Store = {
+      ...store,
+      records: {
+        ...store.records,
+        replace: async (collection, id, version, value, indexes) => {
+          if (failTicketed && collection === LEDGER_COLLECTION && (value as { state?: string }).state === 'ticketed') {
+            failTicketed = false;
+            throw new Error('simulated crash before the ledger write');
+          }
+          return store.records.replace(collection, id, version, value, indexes);
+        },
+      },
+    } as Store;
+    const first = startIngest({ store: flaky });
+    await deliver(first, 1, raw).then(
+      () => expect.fail('the simulated crash did not happen'),
+      (err: Error) => expect(err.message).to.include('simulated crash'),
+    );
+    expect(await store.records.count(OUTBOX_COLLECTION)).to.equal(1);
+
+    clock.advance(5 * 60_000); // 00:03 the next desk-local day
+    expect(await deliver(startIngest(), 1, raw)).to.equal('file');
+    expect(await ticketsAndMessages()).to.deep.equal({ tickets: 1, messages: [1] });
+    expect(await store.records.count(OUTBOX_COLLECTION)).to.equal(1);
+  });
+
+  it('acknowledges a sender once per thread per day: a same-day reply gets none, a next-day reply gets one', async () => {
+    const ingest = startIngest();
+    expect(await deliver(ingest, 1, mail(1, '保單借款利率'))).to.equal('file');
+    clock.advance(60_000); // 23:59, same day
+    expect(await deliver(ingest, 2, mail(2, '[#K-000001] 補充資料'))).to.equal('file');
+    expect(await store.records.count(OUTBOX_COLLECTION)).to.equal(1);
+
+    clock.advance(10 * 60_000); // 00:09, the next day
+    expect(await deliver(ingest, 3, mail(3, '[#K-000001] 再補充'))).to.equal('file');
+    expect(await ticketsAndMessages()).to.deep.equal({ tickets: 1, messages: [3] });
+    const acks = (await store.records.list(OUTBOX_COLLECTION)).map((r) => r.value as { to: string; ticket: string });
+    expect(acks).to.have.length(2);
+    expect(acks.every((a) => a.to === CUSTOMER && a.ticket === 'K-000001')).to.equal(true);
+  });
+});
