@@ -11,12 +11,10 @@
  *   reply only if retrieval itself failed, which it cannot on valid content.
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { type Clock, systemClock } from '../app/clock';
 import { taipeiToday } from './travel/dates';
 import { KefuError } from '../app/errors';
-import { DEFAULT_SYNONYMS_FILE, engineFromTopics } from './content/engine';
+import { DEFAULT_SYNONYMS_FILE, engineFromTopics, loadSynonymTable } from './content/engine';
 import { DEFAULT_PROFILE_FILE, DEFAULT_TOPICS_DIR, loadContent } from './content/load';
 import type { ContentProblem, Topic } from './content/topic';
 import { phraseAnswer, pickTopic } from './llm/assist';
@@ -29,7 +27,6 @@ import {
   type Evidence,
   type Thresholds,
 } from './policy/decide';
-import { buildSynonymTable } from './retrieval/normalize';
 import { DEFAULT_INDEX_OPTIONS, type IndexOptions } from './retrieval/topic-index';
 import type { KnowledgeDecision, KnowledgeQuestion, KnowledgeService, Lang } from './types';
 
@@ -99,17 +96,7 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions = 
 
   async function load(): Promise<ReloadReport> {
     const loaded = await loadContent(dir, profileFile);
-    let synonyms: unknown;
-    try {
-      synonyms = parseYaml(await readFile(synonymsFile, 'utf8'));
-    } catch (err) {
-      throw new KefuError(
-        'ERR_KNOWLEDGE_INVALID',
-        `synonym table not readable: ${synonymsFile}`,
-        { synonymsFile },
-        { cause: err },
-      );
-    }
+    const synonyms = await loadSynonymTable(synonymsFile);
     // A topic whose file broke keeps its last good version until the file is fixed.
     const byId = new Map<string, Topic>(loaded.topics.map((t) => [t.id, t]));
     if (content) {
@@ -118,7 +105,7 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions = 
         if (old && !byId.has(old.id)) byId.set(old.id, old);
       }
     }
-    content = engineFromTopics([...byId.values()], loaded.profile, buildSynonymTable(synonyms), indexOptions);
+    content = engineFromTopics([...byId.values()], loaded.profile, synonyms, indexOptions);
     lastProblems = loaded.problems;
     options.onProblems?.(loaded.problems);
     return { topics: byId.size, problems: loaded.problems, loadedAt: clock.now() };

@@ -34,19 +34,27 @@ export async function buildEngineContent(
   indexOptions: IndexOptions = DEFAULT_INDEX_OPTIONS,
 ): Promise<BuiltContent> {
   const loaded = await loadContent(paths.dir ?? DEFAULT_TOPICS_DIR, paths.profileFile ?? DEFAULT_PROFILE_FILE);
-  const synonymsFile = paths.synonymsFile ?? DEFAULT_SYNONYMS_FILE;
+  const synonyms = await loadSynonymTable(paths.synonymsFile ?? DEFAULT_SYNONYMS_FILE);
+  return engineFromTopics(loaded.topics, loaded.profile, synonyms, indexOptions, loaded.problems);
+}
+
+/**
+ * Reads and builds the synonym table.
+ * @throws ERR_KNOWLEDGE_INVALID when the file cannot be read or parsed.
+ */
+export async function loadSynonymTable(file: string): Promise<ReturnType<typeof buildSynonymTable>> {
   let synonyms: unknown;
   try {
-    synonyms = parseYaml(await readFile(synonymsFile, 'utf8'));
+    synonyms = parseYaml(await readFile(file, 'utf8'));
   } catch (err) {
     throw new KefuError(
       'ERR_KNOWLEDGE_INVALID',
-      `synonym table not readable: ${synonymsFile}`,
-      { synonymsFile },
+      `synonym table not readable: ${file}`,
+      { synonymsFile: file },
       { cause: err },
     );
   }
-  return engineFromTopics(loaded.topics, loaded.profile, buildSynonymTable(synonyms), indexOptions, loaded.problems);
+  return buildSynonymTable(synonyms);
 }
 
 export function engineFromTopics(
