@@ -79,7 +79,7 @@ export function composeAcknowledgement(input: AcknowledgementInput): ComposedMai
     }
     if (input.answers.length > 0) {
       lines.push('', 'These answers from our help pages may already help:');
-      for (const a of input.answers.slice(0, MAX_KB_ANSWERS)) lines.push('', `■ ${a.title}`, a.answer.trim());
+      for (const a of input.answers.slice(0, MAX_KB_ANSWERS)) lines.push('', `■ ${a.title}`, markdownToPlain(a.answer));
     }
     lines.push(
       '',
@@ -98,7 +98,7 @@ export function composeAcknowledgement(input: AcknowledgementInput): ComposedMai
     }
     if (input.answers.length > 0) {
       lines.push('', '以下常見問題或許能先協助您：');
-      for (const a of input.answers.slice(0, MAX_KB_ANSWERS)) lines.push('', `■ ${a.title}`, a.answer.trim());
+      for (const a of input.answers.slice(0, MAX_KB_ANSWERS)) lines.push('', `■ ${a.title}`, markdownToPlain(a.answer));
     }
     lines.push(
       '',
@@ -162,4 +162,17 @@ function shorten(s: string, max: number): string {
 
 function mb(bytes: number): string {
   return String(Math.round((bytes / 1_048_576) * 10) / 10);
+}
+
+/**
+ * Knowledge answers are Markdown; a plain-text email shows them without the markup:
+ * `**bold**` → bold, `### Heading` → `【Heading】`, `[text](url)` → `text (url)`.
+ */
+export function markdownToPlain(markdown: string): string {
+  return markdown
+    .trim()
+    .replace(/^#{1,6}\s+(.+)$/gm, '【$1】')
+    .replace(/\*\*(.+?)\*\*/g, '$1')
+    .replace(/__(.+?)__/g, '$1')
+    .replace(/\[([^\]]+)\]\((\S+?)\)/g, '$1 ($2)');
 }

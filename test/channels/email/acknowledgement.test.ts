@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { composeAcknowledgement, findKnowledgeAnswers } from '../../../channels/email/acknowledgement';
+import { composeAcknowledgement, findKnowledgeAnswers, markdownToPlain } from '../../../channels/email/acknowledgement';
 import { detectLanguage } from '../../../channels/email/language';
 import { zonedInstant } from '../../../handoff/calendar/business-hours';
 import { createKnowledgeService, type KnowledgeServiceHandle } from '../../../knowledge';
@@ -12,6 +12,11 @@ const FRIDAY_8PM = zonedInstant('2026-11-27', 20 * 60, 'Asia/Taipei');
 const brand = { zh: '康福人壽', en: 'Kangfu Life' };
 
 describe('channels/email acknowledgement', () => {
+  it('shows knowledge answers without Markdown markup in the plain-text mail', () => {
+    const plain = markdownToPlain('- **誰能借**：要保人\n\n### 下一步\n- 見 [表單](https://x.example/forms)');
+    expect(plain).to.equal('- 誰能借：要保人\n\n【下一步】\n- 見 表單 (https://x.example/forms)');
+  });
+
   let knowledge: KnowledgeServiceHandle;
   before(async () => {
     knowledge = await createKnowledgeService();
