@@ -12,46 +12,12 @@ import {
 import { zonedInstant } from '../../../handoff/calendar/business-hours';
 import { DEFAULT_SLA_MINUTES } from '../../../handoff/tickets/sla';
 import { createTicketService, type TicketService } from '../../../handoff/tickets/ticket-service';
-import { loadRateTableFile, quoteTravel } from '../../../knowledge/travel';
-import type { TravelQuote } from '../../../knowledge/travel/types';
+import { FAMILY_APPLICATION, FAMILY_TODAY, familyQuote } from '../../knowledge/travel/family-trip';
 import type { Store } from '../../../storage/port';
 import { openSqliteStore } from '../../../storage/sqlite/sqlite-store';
 
-const TODAY = '2026-11-27';
-
-function familyQuote(): TravelQuote {
-  const r = quoteTravel(
-    {
-      region: 'asia',
-      destination: '首爾',
-      departureDate: '2026-12-24',
-      days: 11,
-      travellers: [
-        { relation: 'self', age: 40 },
-        { relation: 'spouse', age: 40 },
-        { relation: 'child', age: 9 },
-      ],
-      sumInsuredTWD: 5_000_000,
-      addOns: {},
-      today: TODAY,
-    },
-    loadRateTableFile(),
-  );
-  if (!r.ok) throw new Error('expected a quote');
-  return r.quote;
-}
-
-const FAMILY = {
-  travellers: [
-    { name: '王美玲', nationalId: 'B223456782', birthDate: '1986-02-14' },
-    { name: '陳志明', nationalId: 'F131104093', birthDate: '1986-05-03' },
-    { name: '陳小安', nationalId: 'A800000014', birthDate: '2017-06-01' },
-  ],
-  policyholder: { name: '王美玲', nationalId: 'B223456782', birthDate: '1986-02-14', travellerIndex: 0 },
-  beneficiary: { kind: 'legal-heirs' as const },
-  email: 'meiling.wang@example.com.tw',
-  consents: { terms: true, personalData: true },
-};
+const TODAY = FAMILY_TODAY;
+const FAMILY = { ...FAMILY_APPLICATION, beneficiary: { kind: 'legal-heirs' as const } };
 
 describe('travel applications', () => {
   let dir: string;

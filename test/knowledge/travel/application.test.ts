@@ -6,43 +6,12 @@ import {
   validateField,
   validateTravelApplication,
 } from '../../../knowledge/travel/application';
-import { quoteTravel } from '../../../knowledge/travel/quote';
-import { loadRateTableFile } from '../../../knowledge/travel/rates';
 import type { TravelQuote } from '../../../knowledge/travel/types';
+import { FAMILY_APPLICATION, FAMILY_TODAY, familyQuote } from './family-trip';
 
-const TODAY = '2026-11-27';
-
-function quote(): TravelQuote {
-  const r = quoteTravel(
-    {
-      region: 'asia',
-      departureDate: '2026-12-24',
-      days: 11,
-      travellers: [
-        { relation: 'self', age: 40 },
-        { relation: 'spouse', age: 40 },
-        { relation: 'child', age: 9 },
-      ],
-      sumInsuredTWD: 5_000_000,
-      addOns: {},
-      today: TODAY,
-    },
-    loadRateTableFile(),
-  );
-  if (!r.ok) throw new Error('expected a quote');
-  return r.quote;
-}
-
-const GOOD = {
-  travellers: [
-    { name: '王美玲', nationalId: 'B223456782', birthDate: '1986-02-14' },
-    { name: '陳志明', nationalId: 'F131104093', birthDate: '民國75年5月3日' },
-    { name: '陳小安', nationalId: 'A800000014', birthDate: '2017/06/01' },
-  ],
-  policyholder: { name: '王美玲', nationalId: 'B223456782', birthDate: '1986-02-14', travellerIndex: 0 },
-  email: 'meiling.wang@example.com.tw',
-  consents: { terms: true, personalData: true },
-};
+const TODAY = FAMILY_TODAY;
+const quote = (): TravelQuote => familyQuote();
+const GOOD = FAMILY_APPLICATION;
 
 describe('travel application model', () => {
   it('accepts a complete family application, normalises dates and defaults the beneficiary to legal heirs', () => {

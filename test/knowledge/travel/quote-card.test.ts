@@ -1,32 +1,8 @@
 import { expect } from 'chai';
-import { loadRateTableFile } from '../../../knowledge/travel/rates';
-import { quoteTravel } from '../../../knowledge/travel/quote';
 import { buildQuoteCard, QUOTE_CARD_ACTIONS } from '../../../knowledge/travel/quote-card';
-import type { TravelQuote } from '../../../knowledge/travel/types';
+import { familyQuote } from './family-trip';
 
-const RATES = loadRateTableFile();
-
-function familyQuote(): TravelQuote {
-  const r = quoteTravel(
-    {
-      region: 'asia',
-      destination: '首爾',
-      departureDate: '2026-12-24',
-      days: 11,
-      travellers: [
-        { relation: 'self', age: 40 },
-        { relation: 'spouse', age: 40 },
-        { relation: 'child', age: 9 },
-      ],
-      sumInsuredTWD: 5_000_000,
-      addOns: { accidentMedical: 500_000 },
-      today: '2026-11-27',
-    },
-    RATES,
-  );
-  if (!r.ok) throw new Error('expected a quote');
-  return r.quote;
-}
+const familyQuoteWithMedical = () => familyQuote({ accidentMedical: 500_000 });
 
 /** All TextBlock texts and FactSet titles/values of a card, in order. */
 function texts(node: unknown): string[] {
@@ -42,7 +18,7 @@ function texts(node: unknown): string[] {
 
 describe('travel quote Adaptive Card', () => {
   it('shows each traveller, the items, the total, the under-15 cap, what is covered and the validity (zh-TW)', () => {
-    const q = familyQuote();
+    const q = familyQuoteWithMedical();
     const card = buildQuoteCard(q, 'zh-TW');
     expect(card).to.include({ type: 'AdaptiveCard', version: '1.5' });
     const all = texts(card).join('\n');
@@ -57,7 +33,7 @@ describe('travel quote Adaptive Card', () => {
   });
 
   it('has an English version and offers apply / change actions', () => {
-    const card = buildQuoteCard(familyQuote(), 'en');
+    const card = buildQuoteCard(familyQuoteWithMedical(), 'en');
     const all = texts(card).join('\n');
     expect(all)
       .to.contain('3\\. Child (9)')
@@ -69,7 +45,7 @@ describe('travel quote Adaptive Card', () => {
   });
 
   it('is plain JSON and the same for the same quote', () => {
-    const q = familyQuote();
+    const q = familyQuoteWithMedical();
     expect(JSON.parse(JSON.stringify(buildQuoteCard(q, 'zh-TW')))).to.deep.equal(buildQuoteCard(q, 'zh-TW'));
   });
 });
