@@ -25,6 +25,7 @@ import { createApiTokens } from './auth/tokens';
 import { mountAuthRoutes } from './routes/auth-routes';
 import {
   CONSOLE_CHANNEL,
+  type ConsoleDeps,
   type ConsoleEmail,
   type ConsoleLiveChat,
   type ConsoleWebChat,
@@ -35,28 +36,10 @@ import { mountLiveRoutes } from './routes/live-routes';
 import { mountPageRoutes } from './routes/page-routes';
 import { mountTicketRoutes } from './routes/ticket-routes';
 
-export type { ConsoleEmail, ConsoleLiveChat, ConsoleWebChat } from './routes/context';
+export type { ConsoleDeps, ConsoleEmail, ConsoleLiveChat, ConsoleWebChat } from './routes/context';
 export { AUDIT_STREAM } from './audit';
 export { CSRF_HEADER } from './auth/guard';
 export { SESSION_COOKIE } from './auth/sessions';
-
-export interface ConsoleDeps {
-  server: Server;
-  config: Config;
-  store: Store;
-  clock: Clock;
-  log: Logger;
-  tickets: TicketService;
-  handoff: Handoff;
-  /** The email channel (`replyByEmail`); absent = replies to email tickets are refused. */
-  email?: ConsoleEmail;
-  /** The web chat channel (`deliverToConversation`); absent = replies to chats are refused. */
-  webchat?: ConsoleWebChat;
-  /** Live chat (agent messages, hand back) through handoff/live-chat.ts; absent = `webchat` is used directly. */
-  liveChat?: ConsoleLiveChat;
-  /** True once the service is shutting down (ends live streams); usually `() => lifecycle.draining`. */
-  isDraining: () => boolean;
-}
 
 export interface MountedConsole {
   stop(): Promise<void>;

@@ -52,7 +52,7 @@ export interface ConsoleLiveChat {
   handBack(number: string, agent: { id: string; name?: string }): Promise<void>;
 }
 
-export interface RouteContext {
+export interface ConsoleDeps {
   server: Server;
   config: Config;
   store: Store;
@@ -60,9 +60,18 @@ export interface RouteContext {
   log: Logger;
   tickets: TicketService;
   handoff: Handoff;
+  /** The email channel (`replyByEmail`); absent = replies to email tickets are refused. */
   email?: ConsoleEmail;
+  /** The web chat channel (`deliverToConversation`); absent = replies to chats are refused. */
   webchat?: ConsoleWebChat;
+  /** Live chat (agent messages, hand back) through handoff/live-chat.ts; absent = `webchat` is used directly. */
   liveChat?: ConsoleLiveChat;
+  /** True once the service is shutting down (ends live streams); usually `() => lifecycle.draining`. */
+  isDraining: () => boolean;
+}
+
+/** What every route gets: the console's dependencies plus its own auth, audit and notices. */
+export interface RouteContext extends Omit<ConsoleDeps, 'isDraining'> {
   guard: Guard;
   sessions: SessionStore;
   tokens: ApiTokens;
