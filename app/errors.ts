@@ -19,6 +19,10 @@ export const ERROR_CODES = {
   },
   ERR_STORE_EXISTS: { status: 409, description: 'A record that must be created once already exists.' },
   ERR_STORE_NOT_FOUND: { status: 404, description: 'The record does not exist in the store.' },
+  ERR_STORE_BAD_COMMIT: {
+    status: 500,
+    description: 'A unit of work names one record or timer twice (fold the changes before committing).',
+  },
   ERR_STORE_SCRIPT: { status: 500, description: 'A Redis script returned an unexpected result.' },
   ERR_BAD_REQUEST: { status: 400, description: 'The request is malformed (bad JSON, missing field).' },
   ERR_UNAUTHORIZED: { status: 401, description: 'No valid credentials were given.' },

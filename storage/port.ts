@@ -295,6 +295,61 @@ export interface Bus {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Unit of work — several writes committed together, all or none.
+// One mail's ledger entry, ticket, history, SLA timer and acknowledgement are one commit: a
+// crash leaves either all of them or none, and the commit costs one durable write on SQLite
+// and one round trip on Redis instead of one per write.
+// ---------------------------------------------------------------------------------------------
+
+/** One write of a commit. Values and indexes mean what they mean in RecordStore / TimerStore. */
+export type StoreWrite =
+  | {
+      kind: 'record.create';
+      collection: string;
+      id: string;
+      value: Json;
+      indexes?: RecordIndexes;
+      /** Skip (not fail) when the id is taken: "the first one wins" records such as dedupe keys. */
+      ifAbsent?: boolean;
+    }
+  | {
+      kind: 'record.replace';
+      collection: string;
+      id: string;
+      expectedVersion: number;
+      value: Json;
+      indexes?: RecordIndexes;
+    }
+  | { kind: 'stream.append'; stream: string; value: Json }
+  | { kind: 'timer.schedule'; timer: { id: string; kind: string; dueAt: number; payload: Json } }
+  | { kind: 'timer.cancel'; id: string };
+
+/** What each write did, in the order of the writes. */
+export type StoreWriteResult =
+  /** `created: false` only for an `ifAbsent` create of an existing id (then `version` is 0). */
+  | { kind: 'record.create'; created: boolean; version: number }
+  | { kind: 'record.replace'; version: number }
+  | { kind: 'stream.append'; seq: number }
+  | { kind: 'timer.schedule' }
+  | { kind: 'timer.cancel'; existed: boolean };
+
+export interface UnitOfWorkStore {
+  /**
+   * Applies the writes in order as one atomic step: every other reader and writer (in this
+   * process or another) sees all of them or none. Preconditions are checked for all writes
+   * before any is applied; when one fails, nothing is written and its error is thrown —
+   * ERR_STORE_EXISTS (create of a taken id without `ifAbsent`), ERR_STORE_CONFLICT (replace
+   * with a stale version), ERR_STORE_NOT_FOUND (replace of an absent record) — with
+   * `context.index`, the failing write's position. A record id (collection + id) or a timer id
+   * may appear at most once per commit (ERR_STORE_BAD_COMMIT otherwise: fold the changes first, as
+   * a ticket draft does); several appends to one stream get consecutive sequence
+   * numbers. An empty list is a no-op. SQLite: one transaction (one durable commit). Redis:
+   * one script (one round trip).
+   */
+  commit(writes: StoreWrite[]): Promise<StoreWriteResult[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The store.
 // ---------------------------------------------------------------------------------------------
 
@@ -318,6 +373,8 @@ export interface Store {
   readonly leases: LeaseStore;
   readonly assignment: AssignmentStore;
   readonly bus: Bus;
+  /** Several writes as one atomic, durable step (see UnitOfWorkStore). */
+  commit: UnitOfWorkStore['commit'];
   /** Checks reachability (a cheap round trip). Never throws. */
   health(): Promise<StoreHealth>;
   /** Closes connections and files; further calls fail (ERR_STORE_UNAVAILABLE), `health` says not ok. Idempotent. */

@@ -1,9 +1,10 @@
 /**
  * Negative return codes of the Redis scripts, named once, and their one mapping to KefuError.
  *
- * Scripts return a negative integer when a step is refused; TypeScript never compares against
- * bare numbers, only against `ScriptCode`, and `scriptFailure` is the single place where a code
- * becomes an error (or, for outcomes the port reports as `undefined`/`false`, nothing).
+ * Scripts return a negative integer when a step is refused (`commit-n` returns it together with
+ * the position of the refused write); TypeScript never compares against bare numbers, only
+ * against `ScriptCode`, and `scriptFailure` is the single place where a code becomes an error
+ * (or, for outcomes the port reports as `undefined`/`false`, nothing).
  */
 import { type ErrorCode, KefuError } from '../../app/errors';
 

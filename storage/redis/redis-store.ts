@@ -7,6 +7,10 @@
  * - Every multi-key atomic step (eTag/version compare-and-set, timer claims, assignment) is one
  *   Lua script from `storage/redis/scripts/`, so it is atomic across all clients. Capacity is
  *   checked inside the assignment scripts.
+ * - A unit of work (`commit`) is one run of `commit-n.lua`: every precondition is checked before
+ *   anything is written, so a refused commit leaves no trace. The single record create/replace,
+ *   stream append and timer schedule/cancel/complete are commits of one write, so each of those
+ *   writes exists once, in that script.
  * - Key names come only from `keys.ts`; negative script codes are mapped in `codes.ts`.
  * - A dropped connection never kills the process: every client has an `error` listener and
  *   reconnects with capped exponential backoff. While Redis is unreachable, calls fail fast with
@@ -36,6 +40,8 @@ import type {
   Store,
   StoreHealth,
   StoreItem,
+  StoreWrite,
+  StoreWriteResult,
   StreamStore,
   TimerRecord,
   TimerStore,
@@ -44,6 +50,7 @@ import type {
 import { isScriptCode, scriptFailure } from './codes';
 import { agentItemPrefix, indexMember, indexMemberPrefix, type RedisKeys, redisKeys } from './keys';
 import { ScriptRunner } from './script-loader';
+import { assertDistinctTargets } from '../write-targets';
 
 /** How long opening may wait for Redis before start-up fails. */
 const OPEN_TIMEOUT_MS = 10_000;
@@ -101,6 +108,40 @@ function membersOf(id: string, indexes: RecordIndexes | undefined): string[] {
     if (value !== undefined) members.push(indexMember(name, value, id));
   }
   return members;
+}
+
+/** What a write names, for the context of its error. */
+function describeWrite(write: StoreWrite): Record<string, unknown> {
+  switch (write.kind) {
+    case 'record.create':
+      return { kind: write.kind, collection: write.collection, id: write.id };
+    case 'record.replace':
+      return { kind: write.kind, collection: write.collection, id: write.id, expectedVersion: write.expectedVersion };
+    case 'stream.append':
+      return { kind: write.kind, stream: write.stream };
+    case 'timer.schedule':
+      return { kind: write.kind, timerId: write.timer.id };
+    case 'timer.cancel':
+      return { kind: write.kind, timerId: write.id };
+  }
+}
+
+/** The port's result of one write from the script's integer for it (see commit-n.lua). */
+function resultOf(write: StoreWrite, reply: number): StoreWriteResult {
+  switch (write.kind) {
+    case 'record.create':
+      return reply === 1
+        ? { kind: write.kind, created: true, version: 1 }
+        : { kind: write.kind, created: false, version: 0 };
+    case 'record.replace':
+      return { kind: write.kind, version: reply };
+    case 'stream.append':
+      return { kind: write.kind, seq: reply };
+    case 'timer.schedule':
+      return { kind: write.kind };
+    case 'timer.cancel':
+      return { kind: write.kind, existed: reply === 1 };
+  }
 }
 
 function parseJson<T>(text: string): T {
@@ -226,6 +267,99 @@ class RedisStore implements Store {
   }
 
   // -------------------------------------------------------------------------------------------
+  /**
+   * Applies the writes as one atomic step (see UnitOfWorkStore).
+   * @throws ERR_STORE_BAD_COMMIT when a record or timer appears twice; ERR_STORE_EXISTS,
+   *   ERR_STORE_CONFLICT, ERR_STORE_NOT_FOUND when a precondition fails, with the failing write's
+   *   position as `index` in the error's context.
+   */
+  commit(writes: StoreWrite[]): Promise<StoreWriteResult[]> {
+    return this.op('commit', async () => {
+      const replies = await this.applyWrites(writes);
+      // applyWrites returns exactly one integer per write.
+      return writes.map((write, i) => resultOf(write, replies[i] as number));
+    });
+  }
+
+  /** One write as its own commit (the single operations); returns the script's integer for it. */
+  private async applyOne(write: StoreWrite): Promise<number> {
+    const [reply] = await this.applyWrites([write]);
+    return reply as number;
+  }
+
+  /**
+   * Runs `commit-n.lua` over the writes and returns its integer per write. The single
+   * operations call this directly with one write, so each write kind is implemented once.
+   * @throws as `commit` does.
+   */
+  private async applyWrites(writes: StoreWrite[]): Promise<number[]> {
+    if (writes.length === 0) return [];
+    assertDistinctTargets(writes);
+    const keys = this.timerKeys();
+    const args: string[] = [];
+    for (const write of writes) {
+      switch (write.kind) {
+        case 'record.create':
+          keys.push(...this.recordKeys(write.collection, write.id));
+          args.push(
+            write.kind,
+            write.id,
+            write.ifAbsent ? '1' : '0',
+            JSON.stringify(write.value),
+            JSON.stringify(membersOf(write.id, write.indexes)),
+          );
+          break;
+        case 'record.replace':
+          keys.push(...this.recordKeys(write.collection, write.id));
+          args.push(
+            write.kind,
+            write.id,
+            String(write.expectedVersion),
+            JSON.stringify(write.value),
+            JSON.stringify(membersOf(write.id, write.indexes)),
+          );
+          break;
+        case 'stream.append':
+          keys.push(this.keys.stream(write.stream));
+          args.push(write.kind, '', '', JSON.stringify(write.value), '');
+          break;
+        case 'timer.schedule': {
+          const { id, kind, dueAt, payload } = write.timer;
+          args.push(write.kind, id, String(dueAt), JSON.stringify({ kind, dueAt, payload }), '');
+          break;
+        }
+        case 'timer.cancel':
+          args.push(write.kind, write.id, '', '', '');
+          break;
+      }
+    }
+    const reply = await this.run('commit-n', keys, args);
+    if (!Array.isArray(reply)) {
+      throw new KefuError('ERR_STORE_SCRIPT', 'commit-n returned no array', { writes: writes.length });
+    }
+    const [code, index] = reply;
+    if (isScriptCode(code)) {
+      const at = Number(index);
+      const write = writes[at];
+      scriptFailure('commit-n', code, { index: at, ...(write ? describeWrite(write) : {}) });
+    }
+    if (reply.length !== writes.length || !reply.every((r) => typeof r === 'number' && r >= 0)) {
+      throw new KefuError('ERR_STORE_SCRIPT', 'commit-n returned an unexpected reply', { writes: writes.length });
+    }
+    return reply as number[];
+  }
+
+  /** The four timer structures, in the KEYS order of the timer scripts. */
+  private timerKeys(): string[] {
+    return [this.keys.timersPending(), this.keys.timersLeased(), this.keys.timersData(), this.keys.timersAttempts()];
+  }
+
+  /** KEYS of one record write: its hash, the collection's id set and its index set. */
+  private recordKeys(collection: string, id: string): string[] {
+    return [this.keys.record(collection, id), this.keys.recordIds(collection), this.keys.recordIndex(collection)];
+  }
+
+  // -------------------------------------------------------------------------------------------
   private makeBotState(): BotStateStorage {
     return {
       read: (keys) =>
@@ -265,11 +399,6 @@ class RedisStore implements Store {
 
   // -------------------------------------------------------------------------------------------
   private makeRecords(): RecordStore {
-    const recordKeys = (collection: string, id: string): string[] => [
-      this.keys.record(collection, id),
-      this.keys.recordIds(collection),
-      this.keys.recordIndex(collection),
-    ];
     const fetch = async <T extends Json>(collection: string, id: string): Promise<VersionedRecord<T> | undefined> => {
       const [version, data] = await this.client.hmGet(this.keys.record(collection, id), ['v', 'd']);
       if (typeof version !== 'string' || typeof data !== 'string') return undefined;
@@ -283,28 +412,24 @@ class RedisStore implements Store {
       getMany: (collection, ids) => this.op('records.getMany', () => fetchMany(collection, ids)),
       create: (collection, id, value, indexes) =>
         this.op('records.create', async () => {
-          const reply = await this.run('record-create-3', recordKeys(collection, id), [
-            id,
-            JSON.stringify(value),
-            JSON.stringify(membersOf(id, indexes)),
-          ]);
-          if (reply !== 1) scriptFailure('record-create-3', Number(reply), { collection, id });
+          await this.applyOne({ kind: 'record.create', collection, id, value, indexes });
           return { id, version: 1, value };
         }),
       replace: (collection, id, expectedVersion, value, indexes) =>
         this.op('records.replace', async () => {
-          const reply = await this.run('record-replace-3', recordKeys(collection, id), [
+          const version = await this.applyOne({
+            kind: 'record.replace',
+            collection,
             id,
             expectedVersion,
-            JSON.stringify(value),
-            JSON.stringify(membersOf(id, indexes)),
-          ]);
-          if (isScriptCode(reply)) scriptFailure('record-replace-3', reply, { collection, id, expectedVersion });
-          return { id, version: Number(reply), value };
+            value,
+            indexes,
+          });
+          return { id, version, value };
         }),
       remove: (collection, id) =>
         this.op('records.remove', async () => {
-          return (await this.run('record-remove-3', recordKeys(collection, id), [id])) === 1;
+          return (await this.run('record-remove-3', this.recordKeys(collection, id), [id])) === 1;
         }),
       list: (collection, options = {}) =>
         this.op('records.list', async () => {
@@ -348,7 +473,7 @@ class RedisStore implements Store {
   private makeStreams(): StreamStore {
     return {
       append: (stream, value) =>
-        this.op('streams.append', () => this.client.rPush(this.keys.stream(stream), JSON.stringify(value))),
+        this.op('streams.append', () => this.applyOne({ kind: 'stream.append', stream, value })),
       range: (stream, afterSeq = 0, limit = STREAM_RANGE_DEFAULT) =>
         this.op('streams.range', async () => {
           if (limit <= 0) return [];
@@ -405,20 +530,13 @@ class RedisStore implements Store {
 
   // -------------------------------------------------------------------------------------------
   private makeTimers(): TimerStore {
-    const timerKeys = (): string[] => [
-      this.keys.timersPending(),
-      this.keys.timersLeased(),
-      this.keys.timersData(),
-      this.keys.timersAttempts(),
-    ];
     type TimerData = { kind: string; dueAt: number; payload: Json };
     return {
       schedule: (timer) =>
         this.op('timers.schedule', async () => {
-          const data: TimerData = { kind: timer.kind, dueAt: timer.dueAt, payload: timer.payload };
-          await this.run('timer-schedule-4', timerKeys(), [timer.id, timer.dueAt, JSON.stringify(data)]);
+          await this.applyOne({ kind: 'timer.schedule', timer });
         }),
-      cancel: (id) => this.op('timers.cancel', async () => (await this.run('timer-remove-4', timerKeys(), [id])) === 1),
+      cancel: (id) => this.op('timers.cancel', async () => (await this.applyOne({ kind: 'timer.cancel', id })) === 1),
       get: <T extends Json>(id: string) =>
         this.op('timers.get', async () => {
           const [data, attempts] = await Promise.all([
@@ -438,7 +556,11 @@ class RedisStore implements Store {
         }),
       claimDue: <T extends Json>(now: number, limit: number, leaseMs: number) =>
         this.op('timers.claimDue', async () => {
-          const flat = (await this.run('timer-claim-4', timerKeys(), [now, Math.trunc(limit), leaseMs])) as unknown[];
+          const flat = (await this.run('timer-claim-4', this.timerKeys(), [
+            now,
+            Math.trunc(limit),
+            leaseMs,
+          ])) as unknown[];
           const out: Array<TimerRecord<T>> = [];
           for (let i = 0; i + 2 < flat.length; i += 3) {
             const parsed = parseJson<TimerData>(String(flat[i + 1]));
@@ -454,7 +576,8 @@ class RedisStore implements Store {
         }),
       complete: (id) =>
         this.op('timers.complete', async () => {
-          await this.run('timer-remove-4', timerKeys(), [id]);
+          // Removing a finished timer is what cancelling does.
+          await this.applyOne({ kind: 'timer.cancel', id });
         }),
       pendingCount: () => this.op('timers.pendingCount', () => this.client.zCard(this.keys.timersPending())),
     };

@@ -1,8 +1,9 @@
 /**
  * Versioned JSON records with caller-extracted secondary indexes. A create, replace or remove
- * changes the record row and its index rows in one `BEGIN IMMEDIATE` transaction, so an index
- * never points at a missing record or an old value, and of two replaces with the same version
- * exactly one wins.
+ * changes the record row and its index rows in one `BEGIN IMMEDIATE` transaction — its own, or
+ * the transaction of a `commit` (`unit-of-work.ts`) that includes it — so an index never points
+ * at a missing record or an old value, and of two replaces with the same version exactly one
+ * wins. `createRecord` and `replaceRecord` are the one implementation of both paths.
  */
 import { KefuError } from '../../app/errors';
 import type { Json, RecordIndexes, RecordStore, VersionedRecord } from '../port';
@@ -19,15 +20,79 @@ function toRecord<T extends Json>(row: RecordRow): VersionedRecord<T> {
   return { id: row.id, version: row.version, value: fromText<T>(row.value) };
 }
 
-export function sqliteRecords(conn: SqliteConnection): RecordStore {
-  const writeIndexes = (collection: string, id: string, indexes: RecordIndexes | undefined): void => {
-    conn.stmt('DELETE FROM record_indexes WHERE collection = ? AND id = ?').run(collection, id);
-    const insert = conn.stmt('INSERT INTO record_indexes (collection, name, value, id) VALUES (?, ?, ?, ?)');
-    for (const [name, value] of Object.entries(indexes ?? {})) {
-      if (value !== undefined) insert.run(collection, name, value, id);
-    }
-  };
+/** Replaces the record's index rows with `indexes` (entries whose value is undefined are left out). */
+function writeIndexes(
+  conn: SqliteConnection,
+  collection: string,
+  id: string,
+  indexes: RecordIndexes | undefined,
+): void {
+  conn.stmt('DELETE FROM record_indexes WHERE collection = ? AND id = ?').run(collection, id);
+  const insert = conn.stmt('INSERT INTO record_indexes (collection, name, value, id) VALUES (?, ?, ?, ?)');
+  for (const [name, value] of Object.entries(indexes ?? {})) {
+    if (value !== undefined) insert.run(collection, name, value, id);
+  }
+}
 
+/**
+ * Creates the record at version 1 with its indexes; returns false, writing nothing, when the id
+ * is taken and `ifAbsent` is set. Runs inside the caller's `conn.write` transaction.
+ * @throws ERR_STORE_EXISTS when the id is taken (without `ifAbsent`).
+ */
+export function createRecord(
+  conn: SqliteConnection,
+  collection: string,
+  id: string,
+  value: Json,
+  indexes: RecordIndexes | undefined,
+  ifAbsent = false,
+): boolean {
+  const inserted = conn
+    .stmt('INSERT INTO records (collection, id, version, value) VALUES (?, ?, 1, ?) ON CONFLICT DO NOTHING')
+    .run(collection, id, toText(value));
+  if (inserted.changes === 0) {
+    if (ifAbsent) return false;
+    throw new KefuError('ERR_STORE_EXISTS', 'a record with this id already exists', { collection, id });
+  }
+  writeIndexes(conn, collection, id, indexes);
+  return true;
+}
+
+/**
+ * Replaces the record and its indexes if its version is still `expectedVersion`; returns the new
+ * version. Runs inside the caller's `conn.write` transaction, whose write lock makes the version
+ * check and the update one step.
+ * @throws ERR_STORE_CONFLICT on a version mismatch, ERR_STORE_NOT_FOUND when absent.
+ */
+export function replaceRecord(
+  conn: SqliteConnection,
+  collection: string,
+  id: string,
+  expectedVersion: number,
+  value: Json,
+  indexes: RecordIndexes | undefined,
+): number {
+  const row = conn.stmt('SELECT version FROM records WHERE collection = ? AND id = ?').get(collection, id) as
+    | { version: number }
+    | undefined;
+  if (!row) throw new KefuError('ERR_STORE_NOT_FOUND', 'no such record', { collection, id });
+  if (row.version !== expectedVersion) {
+    throw new KefuError('ERR_STORE_CONFLICT', 'the record changed since it was read', {
+      collection,
+      id,
+      expectedVersion,
+      actualVersion: row.version,
+    });
+  }
+  const version = expectedVersion + 1;
+  conn
+    .stmt('UPDATE records SET version = ?, value = ? WHERE collection = ? AND id = ?')
+    .run(version, toText(value), collection, id);
+  writeIndexes(conn, collection, id, indexes);
+  return version;
+}
+
+export function sqliteRecords(conn: SqliteConnection): RecordStore {
   return {
     async get<T extends Json>(collection: string, id: string) {
       return conn.read(() => {
@@ -51,13 +116,7 @@ export function sqliteRecords(conn: SqliteConnection): RecordStore {
     /** @throws ERR_STORE_EXISTS when the id is taken. */
     async create<T extends Json>(collection: string, id: string, value: T, indexes?: RecordIndexes) {
       return conn.write(() => {
-        const inserted = conn
-          .stmt('INSERT INTO records (collection, id, version, value) VALUES (?, ?, 1, ?) ON CONFLICT DO NOTHING')
-          .run(collection, id, toText(value));
-        if (inserted.changes === 0) {
-          throw new KefuError('ERR_STORE_EXISTS', 'a record with this id already exists', { collection, id });
-        }
-        writeIndexes(collection, id, indexes);
+        createRecord(conn, collection, id, value, indexes);
         return { id, version: 1, value };
       });
     },
@@ -71,23 +130,7 @@ export function sqliteRecords(conn: SqliteConnection): RecordStore {
       indexes?: RecordIndexes,
     ) {
       return conn.write(() => {
-        const row = conn.stmt('SELECT version FROM records WHERE collection = ? AND id = ?').get(collection, id) as
-          | { version: number }
-          | undefined;
-        if (!row) throw new KefuError('ERR_STORE_NOT_FOUND', 'no such record', { collection, id });
-        if (row.version !== expectedVersion) {
-          throw new KefuError('ERR_STORE_CONFLICT', 'the record changed since it was read', {
-            collection,
-            id,
-            expectedVersion,
-            actualVersion: row.version,
-          });
-        }
-        const version = expectedVersion + 1;
-        conn
-          .stmt('UPDATE records SET version = ?, value = ? WHERE collection = ? AND id = ?')
-          .run(version, toText(value), collection, id);
-        writeIndexes(collection, id, indexes);
+        const version = replaceRecord(conn, collection, id, expectedVersion, value, indexes);
         return { id, version, value };
       });
     },

@@ -4,8 +4,9 @@
  *
  * Guarantees (checked by `test/storage/conformance.ts`): every multi-step operation runs in a
  * `BEGIN IMMEDIATE` transaction, so two connections to the file — in one process or several —
- * never both win a compare-and-set or a claim; all state lives in the file, so a restart loses
- * nothing and overdue timers are claimed after it. The bus is in-process (see `bus.ts`):
+ * never both win a compare-and-set or a claim, and a `commit` is one transaction (all its writes
+ * or none, one durable write); all state lives in the file, so a restart loses nothing and
+ * overdue timers are claimed after it. The bus is in-process (see `bus.ts`):
  * SQLite means one app instance; use Redis for several.
  */
 import fs from 'node:fs';
@@ -25,6 +26,7 @@ import { sqliteRecords } from './records';
 import { migrate } from './schema';
 import { sqliteStreams } from './streams';
 import { sqliteTimers } from './timers';
+import { sqliteUnitOfWork } from './unit-of-work';
 
 export interface SqliteStoreOptions {
   /** The database file; its folder is created when missing. */
@@ -71,6 +73,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     leases: sqliteLeases(conn),
     assignment: sqliteAssignment(conn),
     bus,
+    commit: sqliteUnitOfWork(conn).commit,
 
     async health(): Promise<StoreHealth> {
       const started = performance.now();

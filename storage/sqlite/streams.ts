@@ -1,7 +1,8 @@
 /**
  * Append-only streams. Entries are never deleted, so the next sequence number is the stream's
- * maximum plus one, read and inserted inside one `BEGIN IMMEDIATE` transaction (the primary key
- * on (stream, seq) would reject a duplicate anyway).
+ * maximum plus one, read and inserted inside one `BEGIN IMMEDIATE` transaction — the append's
+ * own, or that of a `commit` (`unit-of-work.ts`), where several appends to one stream therefore
+ * get consecutive numbers (the primary key on (stream, seq) would reject a duplicate anyway).
  */
 import type { Json, StreamEntry, StreamStore } from '../port';
 import type { SqliteConnection } from './connection';
@@ -10,18 +11,27 @@ import { fromText, toText } from './json';
 /** Entries returned by `range` when no limit is given. */
 export const DEFAULT_RANGE_LIMIT = 1000;
 
-export function sqliteStreams(conn: SqliteConnection): StreamStore {
-  const lastSeq = (stream: string): number =>
+function lastSeq(conn: SqliteConnection, stream: string): number {
+  return (
     (conn.stmt('SELECT MAX(seq) AS seq FROM stream_entries WHERE stream = ?').get(stream) as { seq: number | null })
-      .seq ?? 0;
+      .seq ?? 0
+  );
+}
 
+/**
+ * Appends `value` and returns its sequence number. Runs inside the caller's `conn.write`
+ * transaction, whose write lock keeps the read maximum current until the insert.
+ */
+export function appendEntry(conn: SqliteConnection, stream: string, value: Json): number {
+  const seq = lastSeq(conn, stream) + 1;
+  conn.stmt('INSERT INTO stream_entries (stream, seq, value) VALUES (?, ?, ?)').run(stream, seq, toText(value));
+  return seq;
+}
+
+export function sqliteStreams(conn: SqliteConnection): StreamStore {
   return {
     async append(stream, value) {
-      return conn.write(() => {
-        const seq = lastSeq(stream) + 1;
-        conn.stmt('INSERT INTO stream_entries (stream, seq, value) VALUES (?, ?, ?)').run(stream, seq, toText(value));
-        return seq;
-      });
+      return conn.write(() => appendEntry(conn, stream, value));
     },
 
     async range<T extends Json>(stream: string, afterSeq = 0, limit = DEFAULT_RANGE_LIMIT) {
@@ -34,7 +44,7 @@ export function sqliteStreams(conn: SqliteConnection): StreamStore {
     },
 
     async lastSeq(stream) {
-      return conn.read(() => lastSeq(stream));
+      return conn.read(() => lastSeq(conn, stream));
     },
   };
 }

@@ -848,6 +848,203 @@ export function describeStoreConformance(adapterName: string, fixture: StoreFixt
     });
 
     // -----------------------------------------------------------------------------------------
+    describe('unit of work (commit)', () => {
+      const timer = (id: string, dueAt: number) => ({ id, kind: 'sla-due', dueAt, payload: { ticket: id } });
+
+      it('applies records, stream appends and timers together and reports each result', async () => {
+        await store.records.create('ledger', 'm1', { state: 'received' }, { state: 'received' });
+        await store.timers.schedule(timer('old', T0));
+        const results = await store.commit([
+          {
+            kind: 'record.create',
+            collection: 'tickets',
+            id: 'K-000001',
+            value: { 主旨: '地址變更' },
+            indexes: { status: 'queued' },
+          },
+          { kind: 'stream.append', stream: 'events:K-000001', value: { type: 'created' } },
+          { kind: 'stream.append', stream: 'events:K-000001', value: { type: 'message' } },
+          { kind: 'timer.schedule', timer: timer('sla:K-000001', T0 + 5000) },
+          { kind: 'timer.cancel', id: 'old' },
+          { kind: 'timer.cancel', id: 'never-was' },
+          {
+            kind: 'record.replace',
+            collection: 'ledger',
+            id: 'm1',
+            expectedVersion: 1,
+            value: { state: 'ticketed' },
+            indexes: { state: 'ticketed' },
+          },
+        ]);
+        expect(results).to.deep.equal([
+          { kind: 'record.create', created: true, version: 1 },
+          { kind: 'stream.append', seq: 1 },
+          { kind: 'stream.append', seq: 2 },
+          { kind: 'timer.schedule' },
+          { kind: 'timer.cancel', existed: true },
+          { kind: 'timer.cancel', existed: false },
+          { kind: 'record.replace', version: 2 },
+        ]);
+        expect(await store.records.get('tickets', 'K-000001')).to.deep.equal({
+          id: 'K-000001',
+          version: 1,
+          value: { 主旨: '地址變更' },
+        });
+        expect(
+          (await store.records.list('tickets', { index: { name: 'status', value: 'queued' } })).map((r) => r.id),
+        ).to.deep.equal(['K-000001']);
+        expect((await store.streams.range('events:K-000001')).map((e) => e.value)).to.deep.equal([
+          { type: 'created' },
+          { type: 'message' },
+        ]);
+        expect(await store.timers.get('sla:K-000001')).to.deep.include({ dueAt: T0 + 5000, attempts: 0 });
+        expect(await store.timers.get('old')).to.equal(undefined);
+        expect(await store.records.get('ledger', 'm1')).to.deep.include({ version: 2, value: { state: 'ticketed' } });
+        expect(await store.records.count('ledger', { name: 'state', value: 'received' })).to.equal(0);
+        expect(await store.records.count('ledger', { name: 'state', value: 'ticketed' })).to.equal(1);
+        // Appends outside a commit continue the same sequence.
+        expect(await store.streams.append('events:K-000001', { type: 'note' })).to.equal(3);
+      });
+
+      it('an ifAbsent create skips a taken id and keeps the first value', async () => {
+        await store.records.create('thread-ids', 'h1', { ticket: 'K-000001' });
+        const results = await store.commit([
+          { kind: 'record.create', collection: 'thread-ids', id: 'h1', value: { ticket: 'K-000009' }, ifAbsent: true },
+          { kind: 'record.create', collection: 'thread-ids', id: 'h2', value: { ticket: 'K-000009' }, ifAbsent: true },
+        ]);
+        expect(results).to.deep.equal([
+          { kind: 'record.create', created: false, version: 0 },
+          { kind: 'record.create', created: true, version: 1 },
+        ]);
+        expect((await store.records.get('thread-ids', 'h1'))?.value).to.deep.equal({ ticket: 'K-000001' });
+        expect((await store.records.get('thread-ids', 'h2'))?.value).to.deep.equal({ ticket: 'K-000009' });
+      });
+
+      for (const failing of [
+        {
+          why: 'a stale version',
+          code: 'ERR_STORE_CONFLICT' as const,
+          write: {
+            kind: 'record.replace' as const,
+            collection: 'ledger',
+            id: 'm1',
+            expectedVersion: 7,
+            value: { state: 'lost' },
+          },
+        },
+        {
+          why: 'a replace of a missing record',
+          code: 'ERR_STORE_NOT_FOUND' as const,
+          write: {
+            kind: 'record.replace' as const,
+            collection: 'ledger',
+            id: 'ghost',
+            expectedVersion: 1,
+            value: { state: 'lost' },
+          },
+        },
+        {
+          why: 'a create of a taken id',
+          code: 'ERR_STORE_EXISTS' as const,
+          write: { kind: 'record.create' as const, collection: 'ledger', id: 'm1', value: { state: 'lost' } },
+        },
+      ]) {
+        it(`writes nothing when one write fails (${failing.why}) and names its position`, async () => {
+          await store.records.create('ledger', 'm1', { state: 'received' }, { state: 'received' });
+          await store.timers.schedule(timer('keep', T0));
+          let caught: unknown;
+          try {
+            await store.commit([
+              {
+                kind: 'record.create',
+                collection: 'tickets',
+                id: 'K-000001',
+                value: { n: 1 },
+                indexes: { status: 'queued' },
+              },
+              { kind: 'stream.append', stream: 'events:K-000001', value: { type: 'created' } },
+              { kind: 'timer.schedule', timer: timer('sla:K-000001', T0) },
+              { kind: 'timer.cancel', id: 'keep' },
+              failing.write,
+            ]);
+          } catch (err) {
+            caught = err;
+          }
+          expect(isKefuError(caught, failing.code), String(caught)).to.equal(true);
+          expect((caught as { context?: { index?: number } }).context?.index).to.equal(4);
+          expect(await store.records.get('tickets', 'K-000001')).to.equal(undefined);
+          expect(await store.records.count('tickets', { name: 'status', value: 'queued' })).to.equal(0);
+          expect(await store.streams.lastSeq('events:K-000001')).to.equal(0);
+          expect(await store.timers.get('sla:K-000001')).to.equal(undefined);
+          expect(await store.timers.get('keep')).to.not.equal(undefined);
+          expect(await store.records.get('ledger', 'm1')).to.deep.include({ version: 1, value: { state: 'received' } });
+        });
+      }
+
+      it('refuses a commit that names one record or one timer twice, writing nothing', async () => {
+        await expectCode(
+          store.commit([
+            { kind: 'record.create', collection: 'tickets', id: 't1', value: { n: 1 } },
+            { kind: 'record.replace', collection: 'tickets', id: 't1', expectedVersion: 1, value: { n: 2 } },
+          ]),
+          'ERR_STORE_BAD_COMMIT',
+        );
+        await expectCode(
+          store.commit([
+            { kind: 'record.create', collection: 'tickets', id: 't2', value: { n: 1 } },
+            { kind: 'timer.schedule', timer: timer('x', T0) },
+            { kind: 'timer.cancel', id: 'x' },
+          ]),
+          'ERR_STORE_BAD_COMMIT',
+        );
+        expect(await store.records.count('tickets')).to.equal(0);
+        expect(await store.timers.get('x')).to.equal(undefined);
+        // The same id in two collections is two records.
+        await store.commit([
+          { kind: 'record.create', collection: 'tickets', id: 'same', value: { n: 1 } },
+          { kind: 'record.create', collection: 'agents', id: 'same', value: { n: 2 } },
+        ]);
+        expect(await store.records.count('tickets')).to.equal(1);
+      });
+
+      it('an empty commit does nothing', async () => {
+        expect(await store.commit([])).to.deep.equal([]);
+      });
+
+      it('of two commits replacing one record at the same version, exactly one wins, whole', async () => {
+        const peer = await opened.peer();
+        for (let round = 0; round < RACE_ROUNDS; round++) {
+          const id = `r${round}`;
+          await store.records.create('tickets', id, { owner: 'none' });
+          const attempt = (s: Store, owner: string) =>
+            s.commit([
+              { kind: 'stream.append', stream: `events:${id}`, value: { owner } },
+              { kind: 'record.create', collection: 'claims', id: `${id}:${owner}`, value: { owner } },
+              { kind: 'record.replace', collection: 'tickets', id, expectedVersion: 1, value: { owner } },
+            ]);
+          const results = await Promise.allSettled([attempt(store, 'a'), attempt(peer, 'b')]);
+          expect(settledWins(results, 'ERR_STORE_CONFLICT')).to.equal(1);
+          const winner = ((await store.records.get('tickets', id))?.value as { owner?: string } | undefined)?.owner;
+          expect(winner).to.be.oneOf(['a', 'b']);
+          const events = await store.streams.range(`events:${id}`);
+          expect(events.map((e) => e.value)).to.deep.equal([{ owner: winner }]);
+          expect(await store.records.count('claims')).to.equal(round + 1);
+          expect(await store.records.get('claims', `${id}:${winner}`)).to.not.equal(undefined);
+        }
+      });
+
+      it('a committed write survives a restart', async () => {
+        await store.commit([
+          { kind: 'record.create', collection: 'tickets', id: 'K-000001', value: { n: 1 } },
+          { kind: 'timer.schedule', timer: timer('sla:K-000001', T0) },
+        ]);
+        const reopened = await opened.reopen();
+        expect(await reopened.records.get('tickets', 'K-000001')).to.deep.include({ version: 1 });
+        expect((await reopened.timers.claimDue(T0, 10, 1000)).map((t) => t.id)).to.deep.equal(['sla:K-000001']);
+      });
+    });
+
+    // -----------------------------------------------------------------------------------------
     describe('health, close and restart', () => {
       it(`health reports ${adapterName}, ok, where it is and the round-trip time`, async () => {
         const health = await store.health();

@@ -63,7 +63,7 @@ describe('redis store resilience', () => {
     admin.on('error', () => undefined);
     await admin.connect();
     try {
-      const sha = readScripts().get('record-create-3')!.sha1;
+      const sha = readScripts().get('commit-n')!.sha1;
       await admin.scriptFlush();
       expect(await admin.scriptExists([sha])).to.deep.equal([0]);
 
