@@ -86,6 +86,8 @@ const CHUNK_COUNT = 200;
 const MOVE_BATCH_COUNT = 1000;
 /** … or once the oldest has waited this long (ms). */
 const MOVE_BATCH_MS = 5000;
+/** Ledger entries begun per commit (one durable write for the whole batch). */
+const BEGIN_BATCH = 500;
 /** Messages (of different senders) in flight at once by default. */
 const DEFAULT_CONCURRENCY = 16;
 
@@ -311,20 +313,16 @@ export class ImapPoller {
         if (d === 'file') file.push(uid);
         else if (d === 'quarantine') quarantine.push(uid);
       };
-      // Ledger entries are written several at a time. Messages that share a Message-ID are
-      // begun one after the other in UID order, so the lowest UID claims the Message-ID and
-      // the later copies are the duplicates, as when begun one by one.
+      // Ledger entries are written in batches, one commit each, in UID order: of messages that
+      // share a Message-ID the lowest UID claims it and the later copies are the duplicates.
       const begun = new Map<number, Disposition>();
-      await runLimited(
-        groupBy(metas, (m) =>
-          m.messageId ? `id:${m.messageId.trim().replace(/^<|>$/g, '').toLowerCase()}` : `uid:${m.uid}`,
-        ),
-        this.concurrency,
-        async (group) => {
-          for (const m of group)
-            begun.set(m.uid, await ingest.begin(loc(m.uid), { size: m.size, messageId: m.messageId }));
-        },
-      );
+      for (let i = 0; i < metas.length; i += BEGIN_BATCH) {
+        const batch = metas.slice(i, i + BEGIN_BATCH);
+        const ds = await ingest.beginMany(
+          batch.map((m) => ({ loc: loc(m.uid), size: m.size, ...(m.messageId ? { messageId: m.messageId } : {}) })),
+        );
+        for (const [j, m] of batch.entries()) begun.set(m.uid, ds[j] ?? 'retry');
+      }
       for (const m of metas) {
         const d = begun.get(m.uid);
         if (d === 'download') download.push(m);
@@ -461,7 +459,7 @@ export class ImapPoller {
       await this.step(client.messageFlagsAdd(range, ['\\Seen'], { uid: true }), 'flag');
       await this.step(client.messageMove(range, folder, { uid: true }), 'move');
       this.o.stageHook?.('moved');
-      await runLimited(uids, this.concurrency, (uid) => ingest.filed(loc(uid)));
+      await ingest.filedMany(uids.map(loc));
       this.s.backlog = Math.max(0, this.s.backlog - uids.length);
     }
   }

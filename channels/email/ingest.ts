@@ -3,20 +3,22 @@
  *
  * Steps, each safe to repeat after a crash between any two of them
  * (reliability-lessons.md, "Duplicate tickets after a crash", "Silent loss"):
- * 1. `begin`: the ledger entry is created under (account, mailbox, UIDVALIDITY, UID), and a
- *    per-channel hash of the Message-ID is recorded — before the message is even downloaded.
+ * 1. `begin`: the ledger entry is created under (account, mailbox, UIDVALIDITY, UID), with a
+ *    per-channel hash of the Message-ID claimed in the same commit — before the message is
+ *    even downloaded. `beginMany` does a whole batch in one commit.
  * 2. `process`: the raw bytes are kept on disk (mail without Message-ID is keyed by a hash of
  *    its bytes), parsed with limits (three failures → quarantined, never blocking the next
  *    mail), classified (machine mail is stored, never acknowledged; a bounce marks the
- *    address failing), threaded, and turned into a ticket or a message on one. Creating the
- *    ticket or appending the message is guarded by a state on the ledger entry: re-entered in
- *    that state, the ticket/message is looked up (by the ingest id it carries) before any is
- *    created. (The first attempt at an entry this instance has just created opens a ticket
- *    for a known sender without the 'creating' write: every later attempt looks among that
- *    sender's tickets first.) The acknowledgement goes to the outbox under an id made of
- *    ticket, recipient and day of receipt, so it is created once, and that record is also the
- *    "one per sender per thread per day" throttle.
- * 3. `filed`: after the poller flagged \Seen and moved the message (last), the entry is closed.
+ *    address failing), threaded, and turned into a ticket or a message on one. Everything that
+ *    step writes — the ticket (or the message on it), its history and SLA timer, the
+ *    Message-ID for threading, the acknowledgement in the outbox, the failing addresses and the
+ *    ledger entry saying 'ticketed' — is one unit of work (`Store.commit`): a crash leaves all
+ *    of it or none, so a retry either finds the entry 'ticketed' or starts from a clean slate.
+ *    (A crash just before the commit only skips the ticket number it had reserved.) The
+ *    acknowledgement's outbox id is made of ticket, recipient and day of receipt, so that
+ *    record is also the "one per sender per thread per day" throttle.
+ * 3. `filed`: after the poller flagged \Seen and moved the message (last), the entry is closed
+ *    (`filedMany`: a whole move in one commit).
  * Mail is never deleted. A true duplicate (same Message-ID and same content, e.g. delivered
  * twice) is recorded as such; a reused Message-ID with different content is still imported.
  */
@@ -27,17 +29,17 @@ import type { Clock } from '../../app/clock';
 import { KefuError, isKefuError } from '../../app/errors';
 import type { Logger } from '../../app/logger';
 import { localParts, type BusinessCalendar } from '../../handoff/calendar/business-hours';
-import type { Actor, TicketService } from '../../handoff/tickets/ticket-service';
+import type { Actor, TicketDraft, TicketService } from '../../handoff/tickets/ticket-service';
 import type { Ticket } from '../../handoff/tickets/ticket';
 import type { KnowledgeService } from '../../knowledge/types';
-import type { Json, Store } from '../../storage/port';
+import type { Json, Store, StoreWrite } from '../../storage/port';
 import { composeAcknowledgement, findKnowledgeAnswers } from './acknowledgement';
 import { detectLanguage } from './language';
 import { classifyMachineMail, type MachineVerdict } from './machine-mail';
 import type { Outbox } from './outbox';
 import { headerSafe, isControl, type ParsedAttachment, type ParsedEmail, parseEmail } from './parse';
 import { decideThread, type ThreadCandidate, ticketNumberInSubject } from './threading';
-import { lookupThreadId, recordThreadId } from './thread-ids';
+import { lookupThreadId, threadIdWrite } from './thread-ids';
 
 export const LEDGER_COLLECTION = 'email-ledger';
 export const MESSAGE_IDS_COLLECTION = 'email-message-ids';
@@ -56,7 +58,7 @@ export interface MailLocation {
   uid: number;
 }
 
-export type LedgerState = 'received' | 'creating' | 'appending' | 'ticketed' | 'duplicate' | 'quarantined' | 'filed';
+export type LedgerState = 'received' | 'ticketed' | 'duplicate' | 'quarantined' | 'filed';
 
 export interface LedgerEntry extends MailLocation {
   state: LedgerState;
@@ -91,7 +93,7 @@ export interface IngestConfig {
 }
 
 export interface IngestDeps {
-  store: Pick<Store, 'records' | 'streams' | 'kv' | 'timers'>;
+  store: Pick<Store, 'records' | 'streams' | 'kv' | 'timers' | 'commit'>;
   tickets: TicketService;
   outbox: Outbox;
   clock: Clock;
@@ -112,12 +114,19 @@ export interface Ingest {
    */
   begin(loc: MailLocation, meta: { size: number; messageId?: string }): Promise<Disposition>;
   /**
+   * `begin` for a batch, in one commit for the entries that are new. Of messages sharing a
+   * Message-ID the first one listed claims it (list them in UID order).
+   */
+  beginMany(items: Array<{ loc: MailLocation; size: number; messageId?: string }>): Promise<Disposition[]>;
+  /**
    * Step 2: keeps the raw bytes and turns them into a ticket. `raw` is the whole message, or
    * only its header block when the size is over the limit (then `oversized`).
    */
   process(loc: MailLocation, raw: Buffer, options?: { oversized?: boolean }): Promise<Disposition>;
   /** Step 3: the poller flagged and moved the message. */
   filed(loc: MailLocation): Promise<void>;
+  /** `filed` for every message of one move, in one commit. */
+  filedMany(locs: MailLocation[]): Promise<void>;
   ledger(loc: MailLocation): Promise<LedgerEntry | undefined>;
   quarantinedCount(): Promise<number>;
 }
@@ -142,57 +151,59 @@ export function createIngest(deps: IngestDeps): Ingest {
   });
   const systemActor: Actor = { kind: 'system', id: 'email' };
   /**
-   * Ledger entries this instance created in `begin` and has not processed yet. Such an entry
-   * has never been seen by any other attempt, so no ticket can exist for it: its first
-   * `process` may skip the 'creating' marker write (a retry after a crash finds the entry
-   * existing in `begin`, is not fresh, and looks for a ticket made by the earlier attempt).
-   * Only memory: losing it (restart, or the cap below) just means the safe path is taken.
+   * The ledger entries this instance wrote last, with their version, so that the next step
+   * (process after begin, filed after process) compares-and-sets without reading first. Only
+   * this instance writes a mailbox's entries (the poller holds a lease), so a copy is nearly
+   * always current; a stale one costs a conflict and a fresh read, never a wrong write.
+   * Bounded: past the cap the map is dropped and the next steps read.
    */
-  const freshEntries = new Set<string>();
-  /**
-   * The ledger entries this instance just marked 'ticketed', with their version, so that
-   * `filed` (right after the IMAP move) can compare-and-set without reading first. A stale
-   * copy only costs the conflict and a read. Bounded like `freshEntries`.
-   */
-  const ticketedCopies = new Map<string, LedgerCopy>();
+  const copies = new Map<string, LedgerCopy>();
+  const remember = (id: string, copy: LedgerCopy) => {
+    if (copies.size >= MAX_COPIES) copies.clear();
+    copies.set(id, copy);
+  };
 
-  async function getLedger(id: string) {
-    return store.records.get<Json>(LEDGER_COLLECTION, id);
+  async function readLedger(id: string): Promise<LedgerCopy | undefined> {
+    const got = await store.records.get<Json>(LEDGER_COLLECTION, id);
+    return got ? { version: got.version, value: got.value as unknown as LedgerEntry } : undefined;
+  }
+
+  /** The write that moves a ledger entry from the version in `copy` to `next`. */
+  function ledgerWrite(id: string, copy: LedgerCopy, next: LedgerEntry): StoreWrite {
+    return {
+      kind: 'record.replace',
+      collection: LEDGER_COLLECTION,
+      id,
+      expectedVersion: copy.version,
+      value: toJson(next),
+      indexes: ledgerIndexes(next),
+    };
   }
 
   /**
-   * Compare-and-set on a ledger entry. `known` is the caller's last copy (saves a read when it
-   * is still current; a stale one just costs the conflict and a fresh read).
+   * Compare-and-set on a ledger entry, with `extra` writes in the same commit. `known` is the
+   * caller's last copy (a stale one just costs the conflict and a fresh read); it is updated.
    */
   async function updateLedger(
     id: string,
     fn: (e: LedgerEntry) => LedgerEntry,
     known?: LedgerCopy,
   ): Promise<LedgerEntry> {
-    let rec: LedgerCopy | undefined = known;
+    let copy = known;
     for (let i = 0; i < CAS_RETRIES; i++) {
-      if (!rec) {
-        const got = await getLedger(id);
-        if (!got) throw new KefuError('ERR_STORE_NOT_FOUND', `no ledger entry ${id}`, { id });
-        rec = { version: got.version, value: got.value as unknown as LedgerEntry };
-      }
-      const next = fn(rec.value);
+      copy ??= await readLedger(id);
+      if (!copy) throw new KefuError('ERR_STORE_NOT_FOUND', `no ledger entry ${id}`, { id });
+      const next = fn(copy.value);
+      if (next === copy.value) return next;
       try {
-        const saved = await store.records.replace<Json>(
-          LEDGER_COLLECTION,
-          id,
-          rec.version,
-          toJson(next),
-          ledgerIndexes(next),
-        );
-        if (known) {
-          known.version = saved.version;
-          known.value = next;
-        }
+        const [result] = await store.commit([ledgerWrite(id, copy, next)]);
+        const saved = { version: (result as { version: number }).version, value: next };
+        if (known) Object.assign(known, saved);
+        remember(id, saved);
         return next;
       } catch (err) {
         if (!isKefuError(err, 'ERR_STORE_CONFLICT')) throw err;
-        rec = undefined;
+        copy = undefined;
       }
     }
     throw new KefuError('ERR_STORE_CONFLICT', `ledger entry ${id} kept changing`, { id });
@@ -200,14 +211,14 @@ export function createIngest(deps: IngestDeps): Ingest {
 
   /** Claims the dedupe key for this entry; returns the entry that had it first. */
   async function claimDedupeKey(key: string, id: string): Promise<string> {
-    try {
-      await store.records.create<Json>(MESSAGE_IDS_COLLECTION, key, { ledgerId: id, at: clock.now() });
-      return id;
-    } catch (err) {
-      if (!isKefuError(err, 'ERR_STORE_EXISTS')) throw err;
-      const rec = await store.records.get<Json>(MESSAGE_IDS_COLLECTION, key);
-      return String((rec?.value as { ledgerId?: string } | undefined)?.ledgerId ?? id);
-    }
+    const [claimed] = await store.commit([dedupeWrite(key, id, clock.now())]);
+    if ((claimed as { created: boolean }).created) return id;
+    return dedupeOwner(key, id);
+  }
+
+  async function dedupeOwner(key: string, fallback: string): Promise<string> {
+    const rec = await store.records.get<Json>(MESSAGE_IDS_COLLECTION, key);
+    return String((rec?.value as { ledgerId?: string } | undefined)?.ledgerId ?? fallback);
   }
 
   function rawPathOf(id: string): string {
@@ -238,19 +249,15 @@ export function createIngest(deps: IngestDeps): Ingest {
     return (await store.records.get<Json>(FAILING_ADDRESSES_COLLECTION, address.toLowerCase())) !== undefined;
   }
 
-  async function markFailing(addresses: string[], reason: string): Promise<void> {
-    for (const a of addresses) {
-      const address = a.toLowerCase();
-      try {
-        await store.records.create<Json>(FAILING_ADDRESSES_COLLECTION, address, {
-          address,
-          since: clock.now(),
-          reason,
-        });
-      } catch (err) {
-        if (!isKefuError(err, 'ERR_STORE_EXISTS')) throw err;
-      }
-    }
+  /** Writes marking bounced addresses as failing (the first report wins). */
+  function failingWrites(addresses: string[], reason: string): StoreWrite[] {
+    return [...new Set(addresses.map((a) => a.toLowerCase()))].map((address) => ({
+      kind: 'record.create',
+      collection: FAILING_ADDRESSES_COLLECTION,
+      id: address,
+      value: { address, since: clock.now(), reason },
+      ifAbsent: true,
+    }));
   }
 
   async function storeAttachments(id: string, atts: ParsedAttachment[]): Promise<Json[]> {
@@ -311,39 +318,40 @@ export function createIngest(deps: IngestDeps): Ingest {
     return out;
   }
 
-  async function findCreatedTicket(id: string, p: ParsedEmail): Promise<Ticket | undefined> {
-    const list = p.from ? await tickets.list({ customerEmail: p.from.address }) : await tickets.list({ type: 'email' });
-    return list.find((t) => (t.data as { email?: { ingestId?: string } }).email?.ingestId === id);
-  }
-
-  async function alreadyAppended(number: string, id: string): Promise<boolean> {
-    const events = await tickets.history(number);
-    return events.some((e) => e.type === 'message' && e.data.ingestId === id);
-  }
-
-  async function queueAck(
+  /**
+   * The acknowledgement's writes, or none: machine mail, our own address, a failing address, an
+   * acknowledgement already queued on this thread today, or the breaker open.
+   */
+  async function planAck(
     receivedAt: number,
     ticket: Ticket,
     p: ParsedEmail,
     lang: 'zh-TW' | 'en',
     oversized: boolean,
-  ): Promise<void> {
+    breaker: { counted: boolean },
+  ): Promise<StoreWrite[]> {
     const to = p.replyTo?.address ?? p.from?.address;
-    if (!to || config.ownAddresses.includes(to)) return;
-    if (await isFailing(to)) return;
+    if (!to || config.ownAddresses.includes(to)) return [];
+    if (await isFailing(to)) return [];
     // At most one acknowledgement per sender per thread per (desk-local) day of receipt: the
     // outbox id is that triple, and the outbox creates each id once, so the outbox record is
-    // the throttle. The day comes from the ledger (set once in `begin`), so a retry after a
-    // crash — even one past midnight — finds the acknowledgement it already queued.
+    // the throttle. The day comes from the ledger (set once in `begin`).
     const day = localParts(receivedAt, deps.calendar.timeZone).date;
     const outboxId = `ack:${ticket.number}:${hash(to.toLowerCase(), day).slice(0, 24)}`;
-    if (await deps.outbox.get(outboxId)) return;
+    if (await deps.outbox.get(outboxId)) return [];
     // Global breaker: a flood of mail (or a loop we failed to see) cannot make us a spammer.
-    const hourKey = `email-ack-breaker:${Math.floor(clock.now() / 3_600_000)}`;
-    const sentThisHour = await store.kv.increment(hourKey, 1, 2 * 3_600_000);
-    if (sentThisHour > config.ackMaxPerHour) {
-      log.warn({ ticket: ticket.number, sentThisHour }, 'email: acknowledgement breaker open; no acknowledgement sent');
-      return;
+    // Counted once per message, however often its commit is retried.
+    if (!breaker.counted) {
+      breaker.counted = true;
+      const hourKey = `email-ack-breaker:${Math.floor(clock.now() / 3_600_000)}`;
+      const sentThisHour = await store.kv.increment(hourKey, 1, 2 * 3_600_000);
+      if (sentThisHour > config.ackMaxPerHour) {
+        log.warn(
+          { ticket: ticket.number, sentThisHour },
+          'email: acknowledgement breaker open; no acknowledgement sent',
+        );
+        return [];
+      }
     }
     const answers = oversized ? [] : await findKnowledgeAnswers(deps.knowledge, p.subject, p.text, lang);
     const mail = composeAcknowledgement({
@@ -357,8 +365,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       answers,
       oversized: oversized ? { limitBytes: config.maxBytes } : undefined,
     });
-    stage('ack-queue');
-    await deps.outbox.enqueue({
+    return deps.outbox.plan({
       id: outboxId,
       kind: 'ack',
       ticket: ticket.number,
@@ -367,59 +374,182 @@ export function createIngest(deps: IngestDeps): Ingest {
       text: mail.text,
       inReplyTo: p.messageId,
       references: p.messageId ? [...p.references, p.messageId].slice(-20) : p.references,
-    });
+    }).writes;
   }
 
-  return {
+  /** The ticket this mail opens or joins, with its changes drafted (nothing stored yet). */
+  async function draftTicket(
+    loc: MailLocation,
+    entry: LedgerEntry,
+    parsed: ParsedEmail,
+    verdict: MachineVerdict,
+    meta: Record<string, Json>,
+    lang: 'zh-TW' | 'en',
+    oversized: boolean,
+  ): Promise<{ draft: TicketDraft; appended: boolean }> {
+    const sender = parsed.from?.address;
+    const actor = verdict.machine ? systemActor : customerActor(parsed);
+    const ownIds = new Set<string>();
+    if (parsed.messageId?.toLowerCase().endsWith(`@${config.messageIdDomain.toLowerCase()}`))
+      ownIds.add(parsed.messageId);
+    const candidates = await candidatesFor(parsed, verdict.machine, ownIds);
+    const decision = verdict.machine
+      ? candidates[0]
+        ? { kind: 'append' as const, number: candidates[0].number, via: candidates[0].via, reopen: false }
+        : { kind: 'new' as const }
+      : decideThread(sender, candidates);
+    if (decision.kind === 'append') {
+      const draft = await tickets.draft(decision.number);
+      if (decision.reopen) draft.changeStatus('queued', customerActor(parsed), 'customer replied by email');
+      draft.addMessage(actor, { text: parsed.text, channel: 'email', meta: { ...meta, threadedVia: decision.via } });
+      if (sender && !verdict.machine) {
+        const current = participantsOf(draft.ticket);
+        const extra = participantAddresses(parsed, config.ownAddresses).filter((a) => !current.includes(a));
+        if (extra.length > 0) {
+          draft.mergeData({ emailParticipants: [...current, ...extra].slice(0, 50) }, systemActor);
+        }
+      }
+      return { draft, appended: true };
+    }
+    const draft = await tickets.draftNew({
+      type: 'email',
+      channel: 'email',
+      subject: parsed.subject.trim() || (lang === 'en' ? '(no subject)' : '（無主旨）'),
+      customer: {
+        ...(parsed.from?.name ? { name: parsed.from.name } : {}),
+        ...(sender ? { email: sender } : {}),
+        lang,
+      },
+      status: 'queued',
+      priority: verdict.machine ? 'low' : undefined,
+      actor,
+      links: decision.linkTo ? [{ number: decision.linkTo.number, relation: 'related' }] : [],
+      data: {
+        email: {
+          ingestId: ledgerId(loc),
+          mailbox: `${loc.account}/${loc.mailbox}`,
+          ...(parsed.messageId ? { messageId: parsed.messageId } : {}),
+          ...(verdict.machine ? { machine: verdict.kind } : {}),
+          ...(oversized ? { oversized: true } : {}),
+        },
+        emailParticipants: participantAddresses(parsed, config.ownAddresses),
+      },
+      firstMessage: { text: parsed.text, meta },
+    });
+    if (oversized) {
+      draft.addNote(
+        systemActor,
+        `Email of ${entry.size} bytes is over the ${config.maxBytes}-byte limit: only its headers were read, attachments were not downloaded. The sender was told.`,
+      );
+    }
+    return { draft, appended: false };
+  }
+
+  /** The ledger entry and dedupe claim of a new message, before any is written. */
+  function newEntry(loc: MailLocation, meta: { size: number; messageId?: string }): LedgerEntry {
+    const entry: LedgerEntry = {
+      ...loc,
+      state: 'received',
+      size: meta.size,
+      receivedAt: clock.now(),
+      parseFailures: 0,
+    };
+    const messageId = meta.messageId ? headerSafe(meta.messageId).replace(/^<|>$/g, '') : '';
+    if (messageId) {
+      entry.messageId = messageId;
+      entry.dedupeKey = hash('message-id', loc.account, messageId.toLowerCase());
+    }
+    return entry;
+  }
+
+  /** What to do with a message whose ledger entry already existed (a retry, or a second look). */
+  async function resume(id: string, current: LedgerEntry): Promise<Disposition> {
+    if (current.state === 'ticketed' || current.state === 'duplicate' || current.state === 'filed') return 'file';
+    if (current.state === 'quarantined') return 'quarantine';
+    if (current.state === 'received' && current.dedupeKey && current.duplicateOf === undefined) {
+      // Died between the entry and its dedupe claim (written by an older version in two steps),
+      // or lost the claim to another entry: make sure the claim is settled.
+      const owner = await claimDedupeKey(current.dedupeKey, id);
+      if (owner !== id) await updateLedger(id, (e) => ({ ...e, duplicateOf: owner }));
+      stage('message-id');
+    }
+    return 'download';
+  }
+
+  const ingest: Ingest = {
     async begin(loc, meta) {
-      const id = ledgerId(loc);
-      const entry: LedgerEntry = {
-        ...loc,
-        state: 'received',
-        size: meta.size,
-        receivedAt: clock.now(),
-        parseFailures: 0,
-      };
-      const messageId = meta.messageId ? headerSafe(meta.messageId).replace(/^<|>$/g, '') : '';
-      if (messageId) {
-        entry.messageId = messageId;
-        // The per-channel Message-ID key goes in with the ledger entry (one write, not two).
-        entry.dedupeKey = hash('message-id', loc.account, messageId.toLowerCase());
+      const [d] = await ingest.beginMany([{ loc, ...meta }]);
+      return d ?? 'retry';
+    },
+
+    async beginMany(items) {
+      const ids = items.map((i) => ledgerId(i.loc));
+      const found = await store.records.getMany<Json>(LEDGER_COLLECTION, ids);
+      const writes: StoreWrite[] = [];
+      const fresh = new Map<string, { entry: LedgerEntry; claims: boolean }>();
+      const claimedHere = new Map<string, string>();
+      for (const [i, item] of items.entries()) {
+        const id = ids[i] as string;
+        if (found[i] || fresh.has(id)) continue;
+        const entry = newEntry(item.loc, item);
+        // The first of several messages with one Message-ID claims it; the later ones are its
+        // duplicates from the start.
+        const firstOwner = entry.dedupeKey ? claimedHere.get(entry.dedupeKey) : undefined;
+        if (firstOwner) entry.duplicateOf = firstOwner;
+        else if (entry.dedupeKey) claimedHere.set(entry.dedupeKey, id);
+        fresh.set(id, { entry, claims: entry.dedupeKey !== undefined && !firstOwner });
+        writes.push({
+          kind: 'record.create',
+          collection: LEDGER_COLLECTION,
+          id,
+          value: toJson(entry),
+          indexes: ledgerIndexes(entry),
+        });
+        if (entry.dedupeKey && !firstOwner) writes.push(dedupeWrite(entry.dedupeKey, id, entry.receivedAt));
       }
-      let current: LedgerEntry;
+      let results: Awaited<ReturnType<Store['commit']>> = [];
       try {
-        await store.records.create<Json>(LEDGER_COLLECTION, id, toJson(entry), ledgerIndexes(entry));
-        current = entry;
-        if (freshEntries.size >= MAX_FRESH_ENTRIES) freshEntries.clear();
-        freshEntries.add(id);
+        results = await store.commit(writes);
       } catch (err) {
-        if (!isKefuError(err, 'ERR_STORE_EXISTS')) throw err;
-        freshEntries.delete(id);
-        current = (await getLedger(id))?.value as unknown as LedgerEntry;
+        // Someone else created one of the entries meanwhile: take them one at a time.
+        if (!isKefuError(err, 'ERR_STORE_EXISTS') || items.length === 1) throw err;
+        const out: Disposition[] = [];
+        for (const item of items) out.push(await ingest.begin(item.loc, item));
+        return out;
       }
-      stage('ledger');
-      if (current.state === 'ticketed' || current.state === 'duplicate' || current.state === 'filed') return 'file';
-      if (current.state === 'quarantined') return 'quarantine';
-      if (current.state === 'received' && current.dedupeKey && current.duplicateOf === undefined) {
-        const owner = await claimDedupeKey(current.dedupeKey, id);
-        if (owner !== id) await updateLedger(id, (e) => ({ ...e, duplicateOf: owner }));
-        stage('message-id');
+      // Read back the claims that an earlier message (another batch) holds.
+      let r = 0;
+      const lostClaims: Array<{ id: string; key: string }> = [];
+      for (const [id, { entry, claims }] of fresh) {
+        r++; // the entry's create
+        if (claims) {
+          const claim = results[r++] as { created: boolean };
+          if (!claim.created && entry.dedupeKey) lostClaims.push({ id, key: entry.dedupeKey });
+        }
+        remember(id, { version: 1, value: entry });
       }
-      return 'download';
+      for (const { id, key } of lostClaims) {
+        const owner = await dedupeOwner(key, id);
+        if (owner !== id) await updateLedger(id, (e) => ({ ...e, duplicateOf: owner }), copies.get(id));
+      }
+      const out: Disposition[] = [];
+      for (const [i, id] of ids.entries()) {
+        stage('ledger');
+        const before = found[i];
+        out.push(before ? await resume(id, before.value as unknown as LedgerEntry) : 'download');
+      }
+      return out;
     },
 
     async process(loc, raw, options = {}) {
       const id = ledgerId(loc);
-      // Fresh: this instance created the entry and no attempt has processed it before.
-      const fresh = freshEntries.delete(id);
-      const rec = await getLedger(id);
-      if (!rec) throw new KefuError('ERR_STORE_NOT_FOUND', `no ledger entry ${id}; call begin first`, { id });
-      const known: LedgerCopy = { version: rec.version, value: rec.value as unknown as LedgerEntry };
+      let known = copies.get(id) ?? (await readLedger(id));
+      if (!known) throw new KefuError('ERR_STORE_NOT_FOUND', `no ledger entry ${id}; call begin first`, { id });
       let entry = known.value;
-      const updateKnown = (fn: (e: LedgerEntry) => LedgerEntry) => updateLedger(id, fn, known);
       if (entry.state === 'ticketed' || entry.state === 'duplicate' || entry.state === 'filed') return 'file';
       if (entry.state === 'quarantined') return 'quarantine';
       const oversized = options.oversized === true;
+      const update = (fn: (e: LedgerEntry) => LedgerEntry) => updateLedger(id, fn, known);
 
       // Keep the raw bytes (a bad decode can be redone; quarantined mail stays readable).
       const rawPath = rawPathOf(id);
@@ -429,7 +559,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       if (!entry.dedupeKey) {
         const key = hash('raw', loc.account, createHash('sha256').update(raw).digest('hex'));
         const owner = await claimDedupeKey(key, id);
-        entry = await updateKnown((e) => ({
+        entry = await update((e) => ({
           ...e,
           dedupeKey: key,
           rawPath: relRaw,
@@ -444,7 +574,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       } catch (err) {
         const failures = entry.parseFailures + 1;
         const quarantine = failures >= MAX_PARSE_FAILURES;
-        await updateKnown((e) => ({
+        await update((e) => ({
           ...e,
           parseFailures: failures,
           rawPath: relRaw,
@@ -460,22 +590,19 @@ export function createIngest(deps: IngestDeps): Ingest {
       stage('parsed');
 
       // A true duplicate: same Message-ID (or bytes) and same content as a message we have.
-      if (entry.duplicateOf && entry.state === 'received') {
-        const original = (await getLedger(entry.duplicateOf))?.value as unknown as LedgerEntry | undefined;
+      if (entry.duplicateOf) {
+        const original = (await readLedger(entry.duplicateOf))?.value;
         const originalHash = original?.contentHash;
         if (
           original &&
           (originalHash === undefined || originalHash === parsed.contentHash) &&
           original.state !== 'quarantined'
         ) {
-          await updateKnown((e) => ({ ...e, state: 'duplicate', ticket: original.ticket, rawPath: relRaw }));
+          await update((e) => ({ ...e, state: 'duplicate', ticket: original.ticket, rawPath: relRaw }));
           return 'file';
         }
       }
 
-      const ownIds = new Set<string>();
-      if (parsed.messageId?.toLowerCase().endsWith(`@${config.messageIdDomain.toLowerCase()}`))
-        ownIds.add(parsed.messageId);
       const verdict: MachineVerdict = classifyMachineMail({
         headers: parsed.headers,
         from: parsed.from?.address,
@@ -483,10 +610,6 @@ export function createIngest(deps: IngestDeps): Ingest {
         messageId: parsed.messageId,
         ownDomain: config.messageIdDomain,
       });
-      if (verdict.kind === 'bounce' && parsed.deliveryReport && parsed.deliveryReport.failedRecipients.length > 0) {
-        await markFailing(parsed.deliveryReport.failedRecipients, parsed.deliveryReport.status ?? 'bounce');
-      }
-
       const lang = detectLanguage(`${parsed.subject}\n${parsed.text}`);
       const sender = parsed.from?.address;
       const meta: Record<string, Json> = {
@@ -498,160 +621,114 @@ export function createIngest(deps: IngestDeps): Ingest {
         ...(parsed.html ? { html: parsed.html } : {}),
         ...(verdict.machine ? { machine: verdict.kind ?? 'auto-reply', machineReasons: verdict.reasons } : {}),
         ...(oversized ? { oversized: true, size: entry.size } : {}),
-        rawPath: path.relative(deps.dataDir, rawPath),
+        rawPath: relRaw,
       };
       const attachments = oversized ? [] : await storeAttachments(id, parsed.attachments);
       if (attachments.length > 0) meta.attachments = attachments;
       stage('attachments');
 
-      let ticket: Ticket | undefined;
-      let appended = false;
-      // An earlier attempt may have opened the ticket: it said so ('creating'), or it was a
-      // fresh attempt, which opens tickets of mail with a sender without saying so first.
-      if (entry.state === 'creating' || (entry.state === 'received' && !fresh && sender !== undefined)) {
-        ticket = await findCreatedTicket(id, parsed);
-        // Died inside open(): the record exists but its first message may not.
-        if (ticket && !(await alreadyAppended(ticket.number, id))) {
-          await tickets.addMessage(ticket.number, verdict.machine ? systemActor : customerActor(parsed), {
-            text: parsed.text,
-            channel: 'email',
-            meta,
-          });
-        }
-      } else if (entry.state === 'appending' && entry.ticket) {
-        ticket = await tickets.get(entry.ticket);
-        appended = true;
-        if (!(await alreadyAppended(entry.ticket, id))) {
-          await tickets.addMessage(entry.ticket, verdict.machine ? systemActor : customerActor(parsed), {
-            text: parsed.text,
-            channel: 'email',
-            meta,
-          });
-        }
-      }
-
-      if (!ticket) {
-        const candidates = await candidatesFor(parsed, verdict.machine, ownIds);
-        const decision = verdict.machine
-          ? candidates[0]
-            ? { kind: 'append' as const, number: candidates[0].number, via: candidates[0].via, reopen: false }
-            : { kind: 'new' as const }
-          : decideThread(sender, candidates);
-        if (decision.kind === 'append') {
-          await updateKnown((e) => ({
-            ...e,
-            state: 'appending',
-            ticket: decision.number,
-            rawPath: relRaw,
-            oversized,
-          }));
-          stage('appending');
-          if (decision.reopen) {
-            await tickets.changeStatus(decision.number, 'queued', customerActor(parsed), 'customer replied by email');
-          }
-          ticket = await tickets.addMessage(decision.number, verdict.machine ? systemActor : customerActor(parsed), {
-            text: parsed.text,
-            channel: 'email',
-            meta: { ...meta, threadedVia: decision.via },
-          });
-          appended = true;
-          if (sender && !verdict.machine) await addParticipants(ticket, parsed);
-        } else {
-          // The 'creating' marker tells a retry to look for the ticket before opening one. A
-          // fresh attempt with a sender needs no marker (a retry is never fresh and looks by
-          // the sender's tickets anyway), which saves a durable write per new ticket. Mail
-          // without a sender keeps it, so no retry ever has to scan every email ticket.
-          if (!fresh || sender === undefined) {
-            await updateKnown((e) => ({ ...e, state: 'creating', rawPath: relRaw, oversized }));
-          }
-          stage('creating');
-          const participants = participantAddresses(parsed, config.ownAddresses);
-          ticket = await tickets.open({
-            type: 'email',
-            channel: 'email',
-            subject: parsed.subject.trim() || (lang === 'en' ? '(no subject)' : '（無主旨）'),
-            customer: {
-              ...(parsed.from?.name ? { name: parsed.from.name } : {}),
-              ...(sender ? { email: sender } : {}),
-              lang,
-            },
-            status: 'queued',
-            priority: verdict.machine ? 'low' : undefined,
-            actor: verdict.machine ? systemActor : customerActor(parsed),
-            links: decision.linkTo ? [{ number: decision.linkTo.number, relation: 'related' }] : [],
-            data: {
-              email: {
-                ingestId: id,
-                mailbox: `${loc.account}/${loc.mailbox}`,
-                ...(parsed.messageId ? { messageId: parsed.messageId } : {}),
-                ...(verdict.machine ? { machine: verdict.kind } : {}),
-                ...(oversized ? { oversized: true } : {}),
-              },
-              emailParticipants: participants,
-            },
-            firstMessage: { text: parsed.text, meta },
-          });
-          if (oversized) {
-            await tickets.addNote(
-              ticket.number,
-              systemActor,
-              `Email of ${entry.size} bytes is over the ${config.maxBytes}-byte limit: only its headers were read, attachments were not downloaded. The sender was told.`,
-            );
-          }
+      // One unit of work: ticket, history, timers, thread id, acknowledgement, failing
+      // addresses and the ledger. Lost to a concurrent change (another mail on the same
+      // ticket), it is drafted again from fresh reads.
+      const breaker = { counted: false };
+      for (let attempt = 0; ; attempt++) {
+        const { draft, appended } = await draftTicket(loc, entry, parsed, verdict, meta, lang, oversized);
+        const ticket = draft.ticket;
+        const next: LedgerEntry = {
+          ...entry,
+          state: 'ticketed',
+          ticket: ticket.number,
+          appended,
+          rawPath: relRaw,
+          oversized,
+          contentHash: parsed.contentHash,
+        };
+        const writes: StoreWrite[] = [
+          ...draft.writes(),
+          ...(parsed.messageId
+            ? [threadIdWrite(parsed.messageId, { ticket: ticket.number, direction: 'in', at: clock.now() })]
+            : []),
+          ...(verdict.kind === 'bounce' && parsed.deliveryReport
+            ? failingWrites(parsed.deliveryReport.failedRecipients, parsed.deliveryReport.status ?? 'bounce')
+            : []),
+          ...(verdict.machine ? [] : await planAck(entry.receivedAt, ticket, parsed, lang, oversized, breaker)),
+          ledgerWrite(id, known, next),
+        ];
+        stage('planned');
+        try {
+          const results = await store.commit(writes);
+          const saved = results[results.length - 1] as { version: number };
+          remember(id, { version: saved.version, value: next });
+          stage('ticketed');
+          return 'file';
+        } catch (err) {
+          const retriable = isKefuError(err, 'ERR_STORE_CONFLICT') || isKefuError(err, 'ERR_STORE_EXISTS');
+          if (!retriable || attempt >= CAS_RETRIES) throw err;
+          known = await readLedger(id);
+          if (!known) throw err;
+          entry = known.value;
+          if (entry.state !== 'received') return entry.state === 'quarantined' ? 'quarantine' : 'file';
         }
       }
-      stage('ticket');
-      if (parsed.messageId) {
-        await recordThreadId(store, parsed.messageId, { ticket: ticket.number, direction: 'in', at: clock.now() });
-      }
-      if (!verdict.machine) await queueAck(entry.receivedAt, ticket, parsed, lang, oversized);
-      const number = ticket.number;
-      await updateKnown((e) => ({
-        ...e,
-        state: 'ticketed',
-        ticket: number,
-        appended,
-        rawPath: relRaw,
-        oversized,
-        contentHash: parsed.contentHash,
-      }));
-      if (ticketedCopies.size >= MAX_FRESH_ENTRIES) ticketedCopies.clear();
-      ticketedCopies.set(id, known);
-      stage('ticketed');
-      return 'file';
     },
 
     async filed(loc) {
-      const id = ledgerId(loc);
-      try {
-        const known = ticketedCopies.get(id);
-        ticketedCopies.delete(id);
-        await updateLedger(
-          id,
-          (e) => (e.state === 'ticketed' || e.state === 'duplicate' ? { ...e, state: 'filed' } : e),
-          known,
-        );
-      } catch (err) {
-        log.warn({ err, ledger: id }, 'email: could not mark a message filed');
+      await ingest.filedMany([loc]);
+    },
+
+    async filedMany(locs) {
+      const ids = locs.map(ledgerId);
+      const close = (e: LedgerEntry): LedgerEntry =>
+        e.state === 'ticketed' || e.state === 'duplicate' ? { ...e, state: 'filed' } : e;
+      const known = ids.map((id) => ({ id, copy: copies.get(id) }));
+      for (const id of ids) copies.delete(id);
+      // The common case: every entry was just written here, so one commit closes them all.
+      if (known.every((k) => k.copy !== undefined)) {
+        const writes: StoreWrite[] = [];
+        for (const { id, copy } of known) {
+          if (copy && close(copy.value) !== copy.value) writes.push(ledgerWrite(id, copy, close(copy.value)));
+        }
+        try {
+          await store.commit(writes);
+          return;
+        } catch (err) {
+          if (!isKefuError(err, 'ERR_STORE_CONFLICT') && !isKefuError(err, 'ERR_STORE_NOT_FOUND')) {
+            log.warn({ err, messages: ids.length }, 'email: could not mark messages filed');
+            return;
+          }
+        }
+      }
+      // Otherwise one by one, each from a fresh read.
+      for (const id of ids) {
+        try {
+          await updateLedger(id, close);
+          copies.delete(id);
+        } catch (err) {
+          log.warn({ err, ledger: id }, 'email: could not mark a message filed');
+        }
       }
     },
 
     async ledger(loc) {
-      return (await getLedger(ledgerId(loc)))?.value as unknown as LedgerEntry | undefined;
+      return (await readLedger(ledgerId(loc)))?.value;
     },
 
     quarantinedCount() {
       return store.records.count(LEDGER_COLLECTION, { name: 'state', value: 'quarantined' });
     },
   };
+  return ingest;
+}
 
-  async function addParticipants(ticket: Ticket, p: ParsedEmail): Promise<void> {
-    const current = participantsOf(ticket);
-    const extra = participantAddresses(p, config.ownAddresses).filter((a) => !current.includes(a));
-    if (extra.length > 0) {
-      await tickets.mergeData(ticket.number, { emailParticipants: [...current, ...extra].slice(0, 50) }, systemActor);
-    }
-  }
+/** The write claiming a Message-ID (or raw-bytes) hash for a ledger entry; the first claim wins. */
+function dedupeWrite(key: string, ledger: string, at: number): StoreWrite {
+  return {
+    kind: 'record.create',
+    collection: MESSAGE_IDS_COLLECTION,
+    id: key,
+    value: { ledgerId: ledger, at },
+    ifAbsent: true,
+  };
 }
 
 /** The customer and the thread's participants, lower case. */
@@ -675,8 +752,8 @@ interface LedgerCopy {
   value: LedgerEntry;
 }
 
-/** Bound on `freshEntries` (ids only); past it the set is dropped and retries take the safe path. */
-const MAX_FRESH_ENTRIES = 50_000;
+/** Bound on the ledger copies kept between steps. */
+const MAX_COPIES = 50_000;
 
 async function exists(file: string): Promise<boolean> {
   try {

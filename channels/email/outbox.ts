@@ -18,11 +18,11 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../app/clock';
 import { KefuError, isKefuError } from '../../app/errors';
 import type { Logger } from '../../app/logger';
-import type { Json, Store, TimerRecord } from '../../storage/port';
+import type { Json, Store, StoreWrite, TimerRecord } from '../../storage/port';
 import { LOOP_HEADER } from './machine-mail';
 import { headerSafe } from './parse';
 import type { MailSender } from './ports';
-import { recordThreadId } from './thread-ids';
+import { threadIdWrite } from './thread-ids';
 
 export const OUTBOX_COLLECTION = 'email-outbox';
 export const OUTBOX_TIMER_KIND = 'email-outbox-send';
@@ -54,7 +54,7 @@ export interface OutboxMessage {
 }
 
 export interface OutboxDeps {
-  store: Pick<Store, 'records' | 'timers'>;
+  store: Pick<Store, 'records' | 'timers' | 'commit'>;
   clock: Clock;
   log: Logger;
   sender?: MailSender;
@@ -80,6 +80,12 @@ export interface EnqueueInput {
 export interface Outbox {
   /** Creates the message once (same id → the existing one) and schedules its sending. */
   enqueue(input: EnqueueInput): Promise<OutboxMessage>;
+  /**
+   * The writes that queue a message — its Message-ID for threading, the record, the timer that
+   * sends it — for a caller's unit of work. Committed with an id that is taken, they fail the
+   * commit with ERR_STORE_EXISTS (the caller looks with `get` first).
+   */
+  plan(input: EnqueueInput): { message: OutboxMessage; writes: StoreWrite[] };
   get(id: string): Promise<OutboxMessage | undefined>;
   /** The timer handler for OUTBOX_TIMER_KIND (register it with the TimerRunner). */
   handle(timer: TimerRecord<Json>): Promise<void>;
@@ -120,47 +126,57 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   }
 
   async function schedule(id: string, attempt: number, dueAt: number): Promise<void> {
-    await store.timers.schedule({
-      id: `email-outbox:${id}:${attempt}`,
-      kind: OUTBOX_TIMER_KIND,
-      dueAt,
-      payload: { id },
-    });
+    await store.timers.schedule(sendTimer(id, attempt, dueAt));
+  }
+
+  function plan(input: EnqueueInput): { message: OutboxMessage; writes: StoreWrite[] } {
+    const message: OutboxMessage = {
+      id: input.id,
+      kind: input.kind,
+      ticket: input.ticket,
+      to: headerSafe(input.to),
+      subject: headerSafe(input.subject),
+      text: input.text,
+      messageId: outboxMessageId(input.id, deps.messageIdDomain),
+      inReplyTo: input.inReplyTo,
+      references: input.references ?? [],
+      status: 'pending',
+      attempts: 0,
+      createdAt: clock.now(),
+    };
+    return {
+      message,
+      writes: [
+        // Committed with the record, so a reply to it threads even if we die right after sending.
+        threadIdWrite(message.messageId, { ticket: message.ticket, direction: 'out', at: message.createdAt }),
+        {
+          kind: 'record.create',
+          collection: OUTBOX_COLLECTION,
+          id: message.id,
+          value: clean(message),
+          indexes: { status: 'pending', ticket: message.ticket },
+        },
+        { kind: 'timer.schedule', timer: sendTimer(message.id, 0, message.createdAt) },
+      ],
+    };
   }
 
   return {
     get,
 
+    plan,
+
     async enqueue(input) {
-      // No read first: the create below is the once-only check (an existing id is returned as
-      // it is), and recording the Message-ID again is a no-op.
-      const msg: OutboxMessage = {
-        id: input.id,
-        kind: input.kind,
-        ticket: input.ticket,
-        to: headerSafe(input.to),
-        subject: headerSafe(input.subject),
-        text: input.text,
-        messageId: outboxMessageId(input.id, deps.messageIdDomain),
-        inReplyTo: input.inReplyTo,
-        references: input.references ?? [],
-        status: 'pending',
-        attempts: 0,
-        createdAt: clock.now(),
-      };
-      // Recorded first, so a reply to it threads even if we die right after sending.
-      await recordThreadId(store, msg.messageId, { ticket: msg.ticket, direction: 'out', at: msg.createdAt });
+      // No read first: the create in the commit is the once-only check (an existing id is
+      // returned as it is).
+      const { message, writes } = plan(input);
       try {
-        await store.records.create<Json>(OUTBOX_COLLECTION, msg.id, clean(msg), {
-          status: 'pending',
-          ticket: msg.ticket,
-        });
+        await store.commit(writes);
+        return message;
       } catch (err) {
         if (!isKefuError(err, 'ERR_STORE_EXISTS')) throw err;
         return (await get(input.id)) as OutboxMessage;
       }
-      await schedule(msg.id, 0, clock.now());
-      return msg;
     },
 
     async handle(timer) {
@@ -231,6 +247,11 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       return pending + sending;
     },
   };
+}
+
+/** The timer of one sending attempt (a new id per attempt, as the timer runner requires). */
+function sendTimer(id: string, attempt: number, dueAt: number) {
+  return { id: `email-outbox:${id}:${attempt}`, kind: OUTBOX_TIMER_KIND, dueAt, payload: { id } };
 }
 
 function clean(m: OutboxMessage): Json {

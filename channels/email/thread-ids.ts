@@ -4,8 +4,7 @@
  * so a retry after a crash is harmless) and indexed by ticket for building References.
  */
 import { createHash } from 'node:crypto';
-import { isKefuError } from '../../app/errors';
-import type { Json, Store } from '../../storage/port';
+import type { Json, Store, StoreWrite } from '../../storage/port';
 
 export const THREAD_IDS_COLLECTION = 'email-thread-ids';
 
@@ -20,19 +19,19 @@ function key(messageId: string): string {
   return createHash('sha256').update(messageId.trim().toLowerCase()).digest('hex');
 }
 
-/** Records that `messageId` belongs to a ticket; the first record wins. */
-export async function recordThreadId(
-  store: Pick<Store, 'records'>,
-  messageId: string,
-  entry: Omit<ThreadIdEntry, 'messageId'>,
-): Promise<void> {
-  try {
-    await store.records.create<Json>(THREAD_IDS_COLLECTION, key(messageId), { ...entry, messageId } as Json, {
-      ticket: entry.ticket,
-    });
-  } catch (err) {
-    if (!isKefuError(err, 'ERR_STORE_EXISTS')) throw err;
-  }
+/**
+ * The write that records `messageId` as belonging to a ticket, for a unit of work: the first
+ * record wins (a Message-ID seen again, or a retry, changes nothing).
+ */
+export function threadIdWrite(messageId: string, entry: Omit<ThreadIdEntry, 'messageId'>): StoreWrite {
+  return {
+    kind: 'record.create',
+    collection: THREAD_IDS_COLLECTION,
+    id: key(messageId),
+    value: { ...entry, messageId } as Json,
+    indexes: { ticket: entry.ticket },
+    ifAbsent: true,
+  };
 }
 
 export async function lookupThreadId(

@@ -1,8 +1,9 @@
 /**
  * The ingest use case on its own (a real SQLite store and the real ticket service, no IMAP):
- * what its shortcuts must never cost — a retry after a crash finds the ticket the first
- * attempt opened without announcing it, and the "one acknowledgement per sender per thread
- * per day" rule holds across a crash, across midnight and across mails.
+ * one mail's ticket, history, acknowledgement and ledger entry are one commit — a crash just
+ * before it leaves nothing, just after it leaves everything, and a retry makes no second
+ * ticket or acknowledgement; batches of ledger entries keep the Message-ID rule; and the "one
+ * acknowledgement per sender per thread per day" rule holds across mails and midnight.
  */
 import { expect } from 'chai';
 import fs from 'node:fs';
@@ -112,57 +113,84 @@ describe('channels/email ingest (SQLite store, real ticket service)', () => {
     return { tickets: tickets.length, messages };
   }
 
-  it('a retry after the first attempt died right after opening the ticket finds that ticket instead of opening another', async () => {
-    const raw = mail(1, '保單借款利率');
-    const first = startIngest({ crashAt: 'ticket' });
-    expect(await first.begin(at(1), { size: raw.length, messageId: '<ingest-1@mail.example.tw>' })).to.equal(
-      'download',
-    );
-    await first.process(at(1), raw).then(
-      () => expect.fail('the simulated crash did not happen'),
-      (err: Error) => expect(err.message).to.include('simulated crash'),
-    );
-    // The fresh first attempt left no 'creating' marker: the ledger still says 'received'.
-    expect((await first.ledger(at(1)))?.state).to.equal('received');
-    expect((await ticketsAndMessages()).tickets).to.equal(1);
+  for (const crashAt of ['planned', 'ticketed']) {
+    it(`a crash ${crashAt === 'planned' ? 'just before' : 'just after'} the commit, then a retry: one ticket, one message, one acknowledgement`, async () => {
+      const raw = mail(1, '保單借款利率');
+      const first = startIngest({ crashAt });
+      expect(await first.begin(at(1), { size: raw.length, messageId: '<ingest-1@mail.example.tw>' })).to.equal(
+        'download',
+      );
+      await first.process(at(1), raw).then(
+        () => expect.fail('the simulated crash did not happen'),
+        (err: Error) => expect(err.message).to.include('simulated crash'),
+      );
+      // All or nothing: the ledger, the ticket and the acknowledgement agree.
+      const committed = crashAt === 'ticketed';
+      expect((await first.ledger(at(1)))?.state).to.equal(committed ? 'ticketed' : 'received');
+      expect((await ticketsAndMessages()).tickets).to.equal(committed ? 1 : 0);
+      expect(await store.records.count(OUTBOX_COLLECTION)).to.equal(committed ? 1 : 0);
 
-    const restarted = startIngest();
-    expect(await deliver(restarted, 1, raw)).to.equal('file');
-    expect(await ticketsAndMessages()).to.deep.equal({ tickets: 1, messages: [1] });
-    const entry = await restarted.ledger(at(1));
-    expect(entry?.state).to.equal('ticketed');
-    expect(entry?.ticket).to.equal('K-000001');
-    expect(await store.records.count(OUTBOX_COLLECTION)).to.equal(1);
-  });
+      const restarted = startIngest();
+      expect(await deliver(restarted, 1, raw)).to.equal('file');
+      expect(await ticketsAndMessages()).to.deep.equal({ tickets: 1, messages: [1] });
+      const entry = await restarted.ledger(at(1));
+      expect(entry?.state).to.equal('ticketed');
+      // A number reserved by an attempt that never committed is skipped, never reused.
+      expect(entry?.ticket).to.equal(committed ? 'K-000001' : 'K-000002');
+      expect(await store.records.count(OUTBOX_COLLECTION)).to.equal(1);
+    });
+  }
 
-  it('a retry that runs past midnight queues no second acknowledgement for the same mail', async () => {
+  it('a commit that fails writes nothing, and the retry past midnight queues exactly one acknowledgement', async () => {
     const raw = mail(1, '保單借款利率');
-    // The first attempt queues the acknowledgement, then dies before the ledger says 'ticketed'.
-    let failTicketed = true;
+    let failNext = true;
     const flaky: Store = {
       ...store,
-      records: {
-        ...store.records,
-        replace: async (collection, id, version, value, indexes) => {
-          if (failTicketed && collection === LEDGER_COLLECTION && (value as { state?: string }).state === 'ticketed') {
-            failTicketed = false;
-            throw new Error('simulated crash before the ledger write');
-          }
-          return store.records.replace(collection, id, version, value, indexes);
-        },
+      commit: async (writes) => {
+        if (failNext && writes.some((w) => w.kind === 'record.replace' && w.collection === LEDGER_COLLECTION)) {
+          failNext = false;
+          throw new Error('simulated store failure during the commit');
+        }
+        return store.commit(writes);
       },
     } as Store;
-    const first = startIngest({ store: flaky });
-    await deliver(first, 1, raw).then(
-      () => expect.fail('the simulated crash did not happen'),
-      (err: Error) => expect(err.message).to.include('simulated crash'),
+    await deliver(startIngest({ store: flaky }), 1, raw).then(
+      () => expect.fail('the simulated failure did not happen'),
+      (err: Error) => expect(err.message).to.include('simulated store failure'),
     );
-    expect(await store.records.count(OUTBOX_COLLECTION)).to.equal(1);
+    expect(await store.records.count('tickets')).to.equal(0);
+    expect(await store.records.count(OUTBOX_COLLECTION)).to.equal(0);
 
     clock.advance(5 * 60_000); // 00:03 the next desk-local day
     expect(await deliver(startIngest(), 1, raw)).to.equal('file');
     expect(await ticketsAndMessages()).to.deep.equal({ tickets: 1, messages: [1] });
     expect(await store.records.count(OUTBOX_COLLECTION)).to.equal(1);
+  });
+
+  it('begins a batch in one commit: the first of two copies of a Message-ID claims it, a second look changes nothing', async () => {
+    const ingest = startIngest();
+    const raw = mail(1, '保單借款利率');
+    const items = [1, 2, 3].map((uid) => ({
+      loc: at(uid),
+      size: raw.length,
+      messageId: uid === 3 ? '<ingest-3@mail.example.tw>' : '<ingest-1@mail.example.tw>',
+    }));
+    expect(await ingest.beginMany(items)).to.deep.equal(['download', 'download', 'download']);
+    expect((await ingest.ledger(at(1)))?.duplicateOf).to.equal(undefined);
+    expect((await ingest.ledger(at(2)))?.duplicateOf).to.equal('service@kangfu-life.example/INBOX/7/1');
+    expect((await ingest.ledger(at(3)))?.duplicateOf).to.equal(undefined);
+    expect(await store.records.count(LEDGER_COLLECTION)).to.equal(3);
+    // Begun again (the next check sees the same mail): the entries stand as they were.
+    expect(await startIngest().beginMany(items)).to.deep.equal(['download', 'download', 'download']);
+    expect(await store.records.count(LEDGER_COLLECTION)).to.equal(3);
+
+    expect(await ingest.process(at(1), raw)).to.equal('file');
+    expect(await ingest.process(at(2), raw)).to.equal('file');
+    expect((await ingest.ledger(at(2)))?.state).to.equal('duplicate');
+    await ingest.filedMany([at(1), at(2)]);
+    expect((await ingest.ledger(at(1)))?.state).to.equal('filed');
+    expect((await ingest.ledger(at(2)))?.state).to.equal('filed');
+    expect((await ticketsAndMessages()).tickets).to.equal(1);
   });
 
   it('acknowledges a sender once per thread per day: a same-day reply gets none, a next-day reply gets one', async () => {
