@@ -60,6 +60,7 @@ export const ERROR_CODES = {
     status: 502,
     description: 'The SMTP server refused or did not take an outgoing email; the outbox retries.',
   },
+  ERR_EMAIL_RAW: { status: 500, description: 'A kept raw email cannot be read back (missing or cut segment file).' },
   ERR_EMAIL_NO_ADDRESS: { status: 409, description: 'The ticket has no customer email address to reply to.' },
   ERR_TRAVEL_RATES_INVALID: {
     status: 500,

@@ -20,7 +20,7 @@ import type { Json } from '../storage/port';
 
 /** Longest sanitised email HTML sent to the browser, characters. */
 const MAX_HTML_CHARS = 200_000;
-const HIDDEN_META = new Set(['rawPath', 'ingestId', 'html']);
+const HIDDEN_META = new Set(['raw', 'ingestId', 'html']);
 
 export interface TicketSummary {
   number: string;

@@ -19,6 +19,7 @@ import type { KnowledgeService } from '../../knowledge/types';
 import type { Store } from '../../storage/port';
 import { createIngest, type Ingest } from './ingest';
 import { ImapPoller, type PollerState } from './imap-poller';
+import { RawMailStore } from './raw-store';
 import { createOutbox, OUTBOX_TIMER_KIND, type Outbox } from './outbox';
 import type { MailSender } from './ports';
 import { createReplyByEmail, type ReplyByEmail } from './reply';
@@ -127,6 +128,7 @@ export function startEmailChannel(deps: EmailChannelDeps): EmailChannel {
   const ownAddresses = [config.IMAP_USER, /<([^>]+)>/.exec(config.MAIL_FROM)?.[1] ?? config.MAIL_FROM]
     .filter((a): a is string => typeof a === 'string' && a.includes('@'))
     .map((a) => a.trim().toLowerCase());
+  const rawStore = new RawMailStore(path.resolve(deps.dataDir));
   const ingest = createIngest({
     store,
     tickets,
@@ -136,6 +138,7 @@ export function startEmailChannel(deps: EmailChannelDeps): EmailChannel {
     calendar: deps.calendar,
     knowledge: deps.knowledge,
     dataDir: path.resolve(deps.dataDir),
+    rawStore,
     config: {
       maxBytes: config.EMAIL_MAX_BYTES,
       maxAttachmentBytes: config.EMAIL_MAX_ATTACHMENT_BYTES,
@@ -233,6 +236,7 @@ export function startEmailChannel(deps: EmailChannelDeps): EmailChannel {
     async stop() {
       await poller?.stop();
       await sender?.close();
+      await rawStore.close();
     },
   };
 }

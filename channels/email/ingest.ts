@@ -6,8 +6,8 @@
  * 1. `begin`: the ledger entry is created under (account, mailbox, UIDVALIDITY, UID), with a
  *    per-channel hash of the Message-ID claimed in the same commit — before the message is
  *    even downloaded. `beginMany` does a whole batch in one commit.
- * 2. `process`: the raw bytes are kept on disk (mail without Message-ID is keyed by a hash of
- *    its bytes), parsed with limits (three failures → quarantined, never blocking the next
+ * 2. `process`: the raw bytes are appended to a segment file (`RawMailStore`; mail without
+ *    Message-ID is keyed by a hash of its bytes), parsed with limits (three failures → quarantined, never blocking the next
  *    mail), classified (machine mail is stored, never acknowledged; a bounce marks the
  *    address failing), threaded, and turned into a ticket or a message on one. Everything that
  *    step writes — the ticket (or the message on it), its history and SLA timer, the
@@ -37,6 +37,7 @@ import { composeAcknowledgement, findKnowledgeAnswers } from './acknowledgement'
 import { detectLanguage } from './language';
 import { classifyMachineMail, type MachineVerdict } from './machine-mail';
 import type { Outbox } from './outbox';
+import { RawMailStore, type RawRef } from './raw-store';
 import { headerSafe, isControl, type ParsedAttachment, type ParsedEmail, parseEmail } from './parse';
 import { decideThread, type ThreadCandidate, ticketNumberInSubject } from './threading';
 import { lookupThreadId, threadIdWrite } from './thread-ids';
@@ -67,7 +68,8 @@ export interface LedgerEntry extends MailLocation {
   messageId?: string;
   /** Key of the Message-ID (or raw-bytes) hash record. */
   dedupeKey?: string;
-  rawPath?: string;
+  /** Where the raw bytes are kept (see RawMailStore). */
+  raw?: RawRef;
   parseFailures: number;
   lastError?: string;
   ticket?: string;
@@ -102,6 +104,8 @@ export interface IngestDeps {
   knowledge?: KnowledgeService;
   /** Folder for raw mail and attachments (e.g. DATA_DIR/mail). */
   dataDir: string;
+  /** Where raw mail is appended (created on `dataDir` when absent; close it on shutdown). */
+  rawStore?: RawMailStore;
   config: IngestConfig;
   /** Test hook: called at each stage; a crash test kills the process from here. */
   stageHook?: (stage: string) => void;
@@ -143,6 +147,7 @@ function hash(...parts: string[]): string {
 
 export function createIngest(deps: IngestDeps): Ingest {
   const { store, tickets, clock, log, config } = deps;
+  const rawStore = deps.rawStore ?? new RawMailStore(deps.dataDir);
   const stage = (name: string) => deps.stageHook?.(name);
   const customerActor = (p: ParsedEmail): Actor => ({
     kind: 'customer',
@@ -221,16 +226,11 @@ export function createIngest(deps: IngestDeps): Ingest {
     return String((rec?.value as { ledgerId?: string } | undefined)?.ledgerId ?? fallback);
   }
 
-  function rawPathOf(id: string): string {
-    const h = hash(id);
-    return path.join(deps.dataDir, 'raw', h.slice(0, 2), `${h}.eml`);
-  }
-
   const madeDirs = new Set<string>();
   /**
-   * Writes a file atomically (temp + rename) unless it exists already (a retry). Asynchronous:
-   * creating a file costs this disk about half a millisecond, which on the main thread would
-   * stall every other message in flight.
+   * Writes an attachment file atomically (temp + rename) unless it exists already (a retry).
+   * Asynchronous: creating a file costs this disk about half a millisecond, which on the main
+   * thread would stall every other message in flight.
    */
   async function writeOnce(file: string, data: Buffer): Promise<void> {
     if (await exists(file)) return;
@@ -541,7 +541,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       return out;
     },
 
-    async process(loc, raw, options = {}) {
+    async process(loc, rawBytes, options = {}) {
       const id = ledgerId(loc);
       let known = copies.get(id) ?? (await readLedger(id));
       if (!known) throw new KefuError('ERR_STORE_NOT_FOUND', `no ledger entry ${id}; call begin first`, { id });
@@ -551,25 +551,24 @@ export function createIngest(deps: IngestDeps): Ingest {
       const oversized = options.oversized === true;
       const update = (fn: (e: LedgerEntry) => LedgerEntry) => updateLedger(id, fn, known);
 
-      // Keep the raw bytes (a bad decode can be redone; quarantined mail stays readable).
-      const rawPath = rawPathOf(id);
-      await writeOnce(rawPath, raw);
-      const relRaw = path.relative(deps.dataDir, rawPath);
+      // Keep the raw bytes (a bad decode can be redone; quarantined mail stays readable). An
+      // earlier attempt that failed to parse kept them already.
+      const raw = entry.raw ?? (await rawStore.put(id, rawBytes));
       stage('raw');
       if (!entry.dedupeKey) {
-        const key = hash('raw', loc.account, createHash('sha256').update(raw).digest('hex'));
+        const key = hash('raw', loc.account, createHash('sha256').update(rawBytes).digest('hex'));
         const owner = await claimDedupeKey(key, id);
         entry = await update((e) => ({
           ...e,
           dedupeKey: key,
-          rawPath: relRaw,
+          raw,
           ...(owner !== id ? { duplicateOf: owner } : {}),
         }));
       }
 
       let parsed: ParsedEmail;
       try {
-        const input = oversized ? Buffer.concat([raw, Buffer.from('\r\n\r\n')]) : raw;
+        const input = oversized ? Buffer.concat([rawBytes, Buffer.from('\r\n\r\n')]) : rawBytes;
         parsed = await parseEmail(input, { maxParts: config.maxParts });
       } catch (err) {
         const failures = entry.parseFailures + 1;
@@ -577,7 +576,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         await update((e) => ({
           ...e,
           parseFailures: failures,
-          rawPath: relRaw,
+          raw,
           lastError: (err as Error).message.slice(0, 300),
           ...(quarantine ? { state: 'quarantined' as const } : {}),
         }));
@@ -598,7 +597,7 @@ export function createIngest(deps: IngestDeps): Ingest {
           (originalHash === undefined || originalHash === parsed.contentHash) &&
           original.state !== 'quarantined'
         ) {
-          await update((e) => ({ ...e, state: 'duplicate', ticket: original.ticket, rawPath: relRaw }));
+          await update((e) => ({ ...e, state: 'duplicate', ticket: original.ticket, raw }));
           return 'file';
         }
       }
@@ -621,7 +620,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         ...(parsed.html ? { html: parsed.html } : {}),
         ...(verdict.machine ? { machine: verdict.kind ?? 'auto-reply', machineReasons: verdict.reasons } : {}),
         ...(oversized ? { oversized: true, size: entry.size } : {}),
-        rawPath: relRaw,
+        raw,
       };
       const attachments = oversized ? [] : await storeAttachments(id, parsed.attachments);
       if (attachments.length > 0) meta.attachments = attachments;
@@ -639,7 +638,7 @@ export function createIngest(deps: IngestDeps): Ingest {
           state: 'ticketed',
           ticket: ticket.number,
           appended,
-          rawPath: relRaw,
+          raw,
           oversized,
           contentHash: parsed.contentHash,
         };
@@ -752,9 +751,6 @@ interface LedgerCopy {
   value: LedgerEntry;
 }
 
-/** Bound on the ledger copies kept between steps. */
-const MAX_COPIES = 50_000;
-
 async function exists(file: string): Promise<boolean> {
   try {
     await fs.promises.access(file);
@@ -763,6 +759,9 @@ async function exists(file: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Bound on the ledger copies kept between steps. */
+const MAX_COPIES = 50_000;
 
 function ledgerIndexes(e: LedgerEntry): Record<string, string> {
   return { state: e.state, mailbox: `${e.account}/${e.mailbox}` };

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { FAILING_ADDRESSES_COLLECTION, LEDGER_COLLECTION, type LedgerEntry } from '../../../channels/email/ingest';
+import { RawMailStore, type RawRef } from '../../../channels/email/raw-store';
 import type { Ticket } from '../../../handoff/tickets/ticket';
 import type { TicketEvent } from '../../../handoff/tickets/ticket-service';
 import { createKnowledgeService, type KnowledgeServiceHandle } from '../../../knowledge';
@@ -50,6 +51,22 @@ async function folderCount(dovecot: TestDovecot, folder: string): Promise<number
     const st = await client.status(folder, { messages: true });
     return st ? (st.messages ?? 0) : 0;
   } finally {
+    await client.logout();
+  }
+}
+
+/** The raw source of every message in a folder. */
+async function folderSources(dovecot: TestDovecot, folder: string): Promise<Buffer[]> {
+  const client = new ImapFlow(dovecot.imapOptions());
+  client.on('error', () => undefined);
+  await client.connect();
+  const lock = await client.getMailboxLock(folder);
+  try {
+    const out: Buffer[] = [];
+    for await (const m of client.fetch('1:*', { source: true })) if (m.source) out.push(m.source);
+    return out;
+  } finally {
+    lock.release();
     await client.logout();
   }
 }
@@ -149,9 +166,19 @@ describe('channels/email channel (real Dovecot + smtp-server)', function () {
       expect(entries).to.have.length(names.length);
       const byState = (s: string) => entries.filter((e) => e.state === s).length;
       expect(byState('quarantined')).to.equal(2); // the MIME bomb and the header bomb
+      // The raw bytes of quarantined mail are kept, as the server has them.
+      const quarantinedSources = await folderSources(dovecot, 'Kefu/Quarantine');
       for (const e of entries.filter((x) => x.state === 'quarantined')) {
         expect(e.parseFailures).to.equal(3);
-        expect(fs.existsSync(path.join(h.dir, 'mail', e.rawPath ?? 'missing'))).to.equal(true);
+        expect(e.raw, 'raw mail reference').to.not.equal(undefined);
+        const kept = await new RawMailStore(path.join(h.dir, 'mail')).read(e.raw as RawRef);
+        // The whole message, or only its header block when it was over the size limit.
+        const sameAsServer = (source: Buffer) =>
+          source.equals(kept) ||
+          (source.length > kept.length &&
+            source.subarray(0, kept.length).equals(kept) &&
+            kept.toString('latin1').endsWith('\r\n\r\n'));
+        expect(quarantinedSources.some(sameAsServer), `${kept.length} bytes kept`).to.equal(true);
       }
       expect(await folderCount(dovecot, 'Kefu/Quarantine')).to.equal(2);
       expect(await folderCount(dovecot, 'INBOX')).to.equal(0);
