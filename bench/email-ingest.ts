@@ -12,6 +12,7 @@
  * `run({ quick })` is what bench/run.ts calls; it measures on SQLite and on Redis.
  */
 import fs from 'node:fs';
+import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
@@ -214,6 +215,7 @@ async function runOn(
       EMAIL_ACK_MAX_PER_HOUR: '1000000',
     });
     sampler = rssSampler();
+    const profile = await startCpuProfile(kind);
     const elu = performance.eventLoopUtilization();
     t0 = performance.now();
     const channel = startEmailChannel({
@@ -239,6 +241,7 @@ async function runOn(
     const kefuS = (performance.now() - t0) / 1000;
     const kefuPeak = sampler.stop();
     const busy = performance.eventLoopUtilization(elu).utilization;
+    await profile.stop();
     const ticketCount = await store.records.count('tickets');
     const acksQueued = await channel.outbox.pendingCount();
     await channel.stop();
@@ -266,6 +269,31 @@ async function runOn(
     await dovecot.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * With KEFU_BENCH_CPU_PROFILE=<folder>, a V8 CPU profile of the ingestion phase alone (not the
+ * seeding or the raw baseline) is written there as email-<store>.cpuprofile, for Chrome DevTools.
+ */
+async function startCpuProfile(kind: string): Promise<{ stop(): Promise<void> }> {
+  const dir = process.env.KEFU_BENCH_CPU_PROFILE;
+  if (!dir) return { stop: async () => undefined };
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, `email-${kind}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 function round(x: number): number {
