@@ -11,22 +11,26 @@ import type { StoreWrite } from './port';
  * @throws ERR_STORE_BAD_COMMIT
  */
 export function assertDistinctTargets(writes: StoreWrite[]): void {
-  const records = new Set<string>();
+  if (writes.length < 2) return;
+  const records = new Map<string, Set<string>>();
   const timers = new Set<string>();
   writes.forEach((write, index) => {
     switch (write.kind) {
       case 'record.create':
       case 'record.replace': {
-        // A JSON pair cannot be confused with another pair, whatever the ids contain.
-        const key = JSON.stringify([write.collection, write.id]);
-        if (records.has(key)) {
+        let ids = records.get(write.collection);
+        if (!ids) {
+          ids = new Set();
+          records.set(write.collection, ids);
+        }
+        if (ids.has(write.id)) {
           throw new KefuError('ERR_STORE_BAD_COMMIT', 'a commit names one record twice', {
             collection: write.collection,
             id: write.id,
             index,
           });
         }
-        records.add(key);
+        ids.add(write.id);
         break;
       }
       case 'timer.schedule':

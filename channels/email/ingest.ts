@@ -318,41 +318,50 @@ export function createIngest(deps: IngestDeps): Ingest {
     return out;
   }
 
+  /** Who an acknowledgement would go to: the reply-to or sender, never our own mailboxes. */
+  function ackRecipient(p: ParsedEmail): string | undefined {
+    const to = p.replyTo?.address ?? p.from?.address;
+    return to && !config.ownAddresses.includes(to) ? to : undefined;
+  }
+
   /**
-   * The acknowledgement's writes, or none: machine mail, our own address, a failing address, an
-   * acknowledgement already queued on this thread today, or the breaker open.
+   * The acknowledgement's writes, or none: no recipient, a failing address (`failing`, asked
+   * for early, side by side with the ticket's reads), an acknowledgement already queued on this
+   * thread today, or the breaker open.
    */
   async function planAck(
     receivedAt: number,
-    ticket: Ticket,
+    draft: TicketDraft,
     p: ParsedEmail,
     lang: 'zh-TW' | 'en',
     oversized: boolean,
-    breaker: { counted: boolean },
+    failing: Promise<boolean>,
+    breaker: { open?: boolean },
   ): Promise<StoreWrite[]> {
-    const to = p.replyTo?.address ?? p.from?.address;
-    if (!to || config.ownAddresses.includes(to)) return [];
-    if (await isFailing(to)) return [];
+    const to = ackRecipient(p);
+    if (!to || (await failing)) return [];
+    const ticket = draft.ticket;
     // At most one acknowledgement per sender per thread per (desk-local) day of receipt: the
     // outbox id is that triple, and the outbox creates each id once, so the outbox record is
-    // the throttle. The day comes from the ledger (set once in `begin`).
+    // the throttle. The day comes from the ledger (set once in `begin`). A ticket being opened
+    // has none yet.
     const day = localParts(receivedAt, deps.calendar.timeZone).date;
     const outboxId = `ack:${ticket.number}:${hash(to.toLowerCase(), day).slice(0, 24)}`;
-    if (await deps.outbox.get(outboxId)) return [];
+    if (!draft.isNew && (await deps.outbox.get(outboxId))) return [];
     // Global breaker: a flood of mail (or a loop we failed to see) cannot make us a spammer.
-    // Counted once per message, however often its commit is retried.
-    if (!breaker.counted) {
-      breaker.counted = true;
+    // Counted once per message, however often its commit is retried, and the answer kept.
+    if (breaker.open === undefined) {
       const hourKey = `email-ack-breaker:${Math.floor(clock.now() / 3_600_000)}`;
       const sentThisHour = await store.kv.increment(hourKey, 1, 2 * 3_600_000);
-      if (sentThisHour > config.ackMaxPerHour) {
+      breaker.open = sentThisHour > config.ackMaxPerHour;
+      if (breaker.open) {
         log.warn(
           { ticket: ticket.number, sentThisHour },
           'email: acknowledgement breaker open; no acknowledgement sent',
         );
-        return [];
       }
     }
+    if (breaker.open) return [];
     const answers = oversized ? [] : await findKnowledgeAnswers(deps.knowledge, p.subject, p.text, lang);
     const mail = composeAcknowledgement({
       ticketNumber: ticket.number,
@@ -629,7 +638,10 @@ export function createIngest(deps: IngestDeps): Ingest {
       // One unit of work: ticket, history, timers, thread id, acknowledgement, failing
       // addresses and the ledger. Lost to a concurrent change (another mail on the same
       // ticket), it is drafted again from fresh reads.
-      const breaker = { counted: false };
+      const breaker: { open?: boolean } = {};
+      const recipient = verdict.machine ? undefined : ackRecipient(parsed);
+      const failing = recipient ? isFailing(recipient) : Promise.resolve(false);
+      failing.catch(() => undefined); // awaited below; a failure then fails the attempt
       for (let attempt = 0; ; attempt++) {
         const { draft, appended } = await draftTicket(loc, entry, parsed, verdict, meta, lang, oversized);
         const ticket = draft.ticket;
@@ -650,7 +662,7 @@ export function createIngest(deps: IngestDeps): Ingest {
           ...(verdict.kind === 'bounce' && parsed.deliveryReport
             ? failingWrites(parsed.deliveryReport.failedRecipients, parsed.deliveryReport.status ?? 'bounce')
             : []),
-          ...(verdict.machine ? [] : await planAck(entry.receivedAt, ticket, parsed, lang, oversized, breaker)),
+          ...(verdict.machine ? [] : await planAck(entry.receivedAt, draft, parsed, lang, oversized, failing, breaker)),
           ledgerWrite(id, known, next),
         ];
         stage('planned');

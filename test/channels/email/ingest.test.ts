@@ -20,10 +20,10 @@ import { OWN_DOMAIN, sampleCalendar, silentLog } from './support/harness';
 
 const CUSTOMER = 'mei-ling.chen@mail.example.tw';
 
-function mail(n: number, subject: string, extra: string[] = []): Buffer {
+function mail(n: number, subject: string, extra: string[] = [], from = CUSTOMER): Buffer {
   return Buffer.from(
     [
-      `From: =?UTF-8?B?${Buffer.from('陳美玲').toString('base64')}?= <${CUSTOMER}>`,
+      `From: =?UTF-8?B?${Buffer.from('陳美玲').toString('base64')}?= <${from}>`,
       'To: service@kangfu-life.example',
       `Subject: =?UTF-8?B?${Buffer.from(subject).toString('base64')}?=`,
       'Date: Fri, 27 Nov 2026 23:58:00 +0800',
@@ -56,7 +56,7 @@ describe('channels/email ingest (SQLite store, real ticket service)', () => {
   });
 
   /** One process's ingest; a new call is a restarted process (nothing kept in memory). */
-  function startIngest(o: { store?: Store; crashAt?: string } = {}): Ingest {
+  function startIngest(o: { store?: Store; crashAt?: string; ackMaxPerHour?: number } = {}): Ingest {
     const s = o.store ?? store;
     const calendar = sampleCalendar('24h');
     const tickets = createTicketService({ store: s, clock, sla: createSlaPolicy(calendar, DEFAULT_SLA_MINUTES) });
@@ -79,7 +79,7 @@ describe('channels/email ingest (SQLite store, real ticket service)', () => {
         maxBytes: 25 * 1024 * 1024,
         maxAttachmentBytes: 10 * 1024 * 1024,
         maxParts: 200,
-        ackMaxPerHour: 1000,
+        ackMaxPerHour: o.ackMaxPerHour ?? 1000,
         messageIdDomain: OWN_DOMAIN,
         brand: { zh: '康福人壽', en: 'Kangfu Life' },
         ownAddresses: ['service@kangfu-life.example'],
@@ -206,5 +206,44 @@ describe('channels/email ingest (SQLite store, real ticket service)', () => {
     const acks = (await store.records.list(OUTBOX_COLLECTION)).map((r) => r.value as { to: string; ticket: string });
     expect(acks).to.have.length(2);
     expect(acks.every((a) => a.to === CUSTOMER && a.ticket === 'K-000001')).to.equal(true);
+  });
+
+  it('the global breaker stops acknowledgements past the hourly limit, and a retry does not slip one through', async () => {
+    let failNext = false;
+    const flaky: Store = {
+      ...store,
+      commit: async (writes) => {
+        const ticketing = writes.some(
+          (w) => w.kind === 'record.replace' && (w.value as { state?: string }).state === 'ticketed',
+        );
+        if (failNext && ticketing) {
+          failNext = false;
+          throw new Error('simulated store failure during the commit');
+        }
+        return store.commit(writes);
+      },
+    } as Store;
+    const ingest = startIngest({ store: flaky, ackMaxPerHour: 2 });
+    for (const uid of [1, 2, 3]) {
+      expect(await deliver(ingest, uid, mail(uid, '保單借款利率', [], `customer-${uid}@mail.example.tw`))).to.equal(
+        'file',
+      );
+    }
+    expect(await store.records.count(OUTBOX_COLLECTION)).to.equal(2);
+    // The fourth sender's first attempt fails after the breaker said no; its retry still
+    // finds the breaker open.
+    failNext = true;
+    const raw = mail(4, '保單借款利率', [], 'customer-4@mail.example.tw');
+    await deliver(ingest, 4, raw).then(
+      () => expect.fail('the simulated failure did not happen'),
+      (err: Error) => expect(err.message).to.include('simulated store failure'),
+    );
+    expect(await ingest.process(at(4), raw)).to.equal('file');
+    expect((await ticketsAndMessages()).tickets).to.equal(4);
+    expect(await store.records.count(OUTBOX_COLLECTION)).to.equal(2);
+    // The next hour the breaker is closed again.
+    clock.advance(3_600_000);
+    expect(await deliver(ingest, 5, mail(5, '保單借款利率', [], 'customer-5@mail.example.tw'))).to.equal('file');
+    expect(await store.records.count(OUTBOX_COLLECTION)).to.equal(3);
   });
 });
