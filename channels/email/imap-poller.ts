@@ -356,30 +356,52 @@ export class ImapPoller {
       // other — within a chunk one sender's messages in UID order (a reply must see the ticket
       // its earlier mail opened), different senders side by side — so that order holds across
       // chunks too. At most two byte-bounded chunks of sources are in memory.
-      let ingesting: Promise<void> = Promise.resolve();
+      // Ingestion overlaps the IMAP work and flows across chunk boundaries: a chunk starts as
+      // soon as it is fetched, while the one before may still be finishing (its 10 MB mail, say),
+      // within one limit on messages in flight. One sender's messages still go one after the
+      // other in UID order, across chunks too (a reply must see the ticket its earlier mail
+      // opened); a message whose sender's earlier one failed is not started. Before a chunk is
+      // fetched, the chunk two back must be done, so at most two chunks of sources are held.
+      const slots = limiter(this.concurrency);
+      const senderTails = new Map<string, Promise<void>>();
+      const inFlight: Array<Promise<void>> = [];
       let ingestError: unknown;
-      const ingestChunk = async (chunk: typeof metas, sources: Map<number, Buffer>): Promise<void> => {
+      const ingestChunk = (chunk: typeof metas, sources: Map<number, Buffer>): Promise<void> => {
         const done: number[] = [];
         const bad: number[] = [];
-        const bySender = groupBy(
-          chunk.filter((m) => sources.has(m.uid)),
-          (m) => m.from || `uid:${m.uid}`,
-        ).map((group) => group.map((m) => m.uid));
-        await runLimited(bySender, this.concurrency, async (uids) => {
-          for (const uid of uids) {
-            const source = sources.get(uid);
-            if (!source) continue;
-            sources.delete(uid);
-            const d = await ingest.process(loc(uid), source);
-            if (d === 'file') done.push(uid);
-            else if (d === 'quarantine') bad.push(uid);
-          }
-        });
-        park(done, bad);
+        const tasks = chunk
+          .filter((m) => sources.has(m.uid))
+          .map((m) => {
+            const sender = m.from || `uid:${m.uid}`;
+            const task = (senderTails.get(sender) ?? Promise.resolve()).then(() =>
+              slots(async () => {
+                const source = sources.get(m.uid);
+                sources.delete(m.uid);
+                if (!source || this.stopped) return;
+                const d = await ingest.process(loc(m.uid), source);
+                if (d === 'file') done.push(m.uid);
+                else if (d === 'quarantine') bad.push(m.uid);
+              }),
+            );
+            senderTails.set(sender, task);
+            void task.then(
+              () => senderTails.get(sender) === task && senderTails.delete(sender),
+              () => undefined,
+            );
+            return task;
+          });
+        return Promise.all(tasks).then(
+          () => park(done, bad),
+          (err: unknown) => {
+            // What did finish is filed; the rest is seen again at the next check.
+            park(done, bad);
+            ingestError ??= err;
+          },
+        );
       };
-      /** Waits for the chunk being ingested; its failure ends the check like any other. */
-      const settle = async (): Promise<void> => {
-        await ingesting;
+      /** Waits for the chunks before `keep` last ones; a failure ends the check like any other. */
+      const settle = async (keep: number): Promise<void> => {
+        while (inFlight.length > keep) await inFlight.shift();
         lap('ingestMs');
         if (ingestError !== undefined) throw ingestError;
       };
@@ -388,6 +410,8 @@ export class ImapPoller {
           download.filter((m) => m.size <= maxBytes),
           this.o.chunkBytes ?? 8 * 1024 * 1024,
         )) {
+          await settle(1);
+          if (this.stopped) break;
           const sources = new Map<number, Buffer>();
           await this.step(
             (async () => {
@@ -403,15 +427,11 @@ export class ImapPoller {
             'fetch sources',
           );
           lap('fetchMs');
-          await settle();
-          if (this.stopped) break;
-          ingesting = ingestChunk(chunk, sources).catch((err: unknown) => {
-            ingestError = err;
-          });
+          inFlight.push(ingestChunk(chunk, sources));
           await flush(false);
           await this.holdLease();
         }
-        await settle();
+        await settle(0);
         if (this.stopped) {
           await flush(true);
           return;
@@ -419,7 +439,7 @@ export class ImapPoller {
       } finally {
         // Never leave a chunk being ingested behind: the next session would process the same
         // ledger entries alongside it.
-        await ingesting;
+        await Promise.all(inFlight);
       }
       for (const m of download.filter((x) => x.size > maxBytes)) {
         if (this.stopped) break;
@@ -456,7 +476,7 @@ export class ImapPoller {
     ] as const) {
       if (uids.length === 0) continue;
       const range = uidSet(uids);
-      await this.step(client.messageFlagsAdd(range, ['\\Seen'], { uid: true }), 'flag');
+      await this.step(client.messageFlagsAdd(range, ['\\Seen'], { uid: true, silent: true }), 'flag');
       await this.step(client.messageMove(range, folder, { uid: true }), 'move');
       this.o.stageHook?.('moved');
       await ingest.filedMany(uids.map(loc));
@@ -538,28 +558,23 @@ function uidSet(uids: readonly number[]): string {
   return parts.join(',');
 }
 
-/** Groups items by key, keeping their order inside each group and the groups in first-seen order. */
-function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return [...groups.values()];
-}
-
 /** Runs `fn` over `items` with at most `limit` running at once. */
-async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
+/** Runs at most `limit` of the functions given to it at once, the others in the order given. */
+function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (fn) => {
+    // A finishing function hands its slot straight to the first waiter (no count in between).
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
 /** Groups messages so that one round trip fetches at most `maxBytes` (or CHUNK_COUNT messages). */
