@@ -27,7 +27,7 @@ import { ImapFlow } from 'imapflow';
 import type { Clock } from '../../app/clock';
 import type { Logger } from '../../app/logger';
 import type { Store } from '../../storage/port';
-import type { Disposition, Ingest, MailLocation } from './ingest';
+import type { Ingest, MailLocation } from './ingest';
 
 export interface MailboxSettings {
   host: string;
@@ -86,8 +86,6 @@ const CHUNK_COUNT = 200;
 const MOVE_BATCH_COUNT = 1000;
 /** … or once the oldest has waited this long (ms). */
 const MOVE_BATCH_MS = 5000;
-/** Ledger entries begun per commit (one durable write for the whole batch). */
-const BEGIN_BATCH = 500;
 /** Messages (of different senders) in flight at once by default. */
 const DEFAULT_CONCURRENCY = 16;
 
@@ -306,29 +304,27 @@ export class ImapPoller {
         timing[k] += Date.now() - mark;
         mark = Date.now();
       };
-      const file: number[] = [];
-      const quarantine: number[] = [];
-      const download: typeof metas = [];
-      const route = (uid: number, d: Disposition) => {
-        if (d === 'file') file.push(uid);
-        else if (d === 'quarantine') quarantine.push(uid);
-      };
-      // Ledger entries are written in batches, one commit each, in UID order: of messages that
-      // share a Message-ID the lowest UID claims it and the later copies are the duplicates.
-      const begun = new Map<number, Disposition>();
-      for (let i = 0; i < metas.length; i += BEGIN_BATCH) {
-        const batch = metas.slice(i, i + BEGIN_BATCH);
+      // Ledger entries are written a chunk at a time, one commit each, just before the chunk is
+      // fetched (so that work overlaps the ingestion of the chunk before), in UID order: of
+      // messages that share a Message-ID the lowest UID claims it and the later copies are the
+      // duplicates. Only messages the ledger says to download are fetched.
+      const begin = async (batch: typeof metas): Promise<typeof metas> => {
         const ds = await ingest.beginMany(
           batch.map((m) => ({ loc: loc(m.uid), size: m.size, ...(m.messageId ? { messageId: m.messageId } : {}) })),
         );
-        for (const [j, m] of batch.entries()) begun.set(m.uid, ds[j] ?? 'retry');
-      }
-      for (const m of metas) {
-        const d = begun.get(m.uid);
-        if (d === 'download') download.push(m);
-        else if (d) route(m.uid, d);
-      }
-      lap('beginMs');
+        const download: typeof metas = [];
+        const file: number[] = [];
+        const quarantine: number[] = [];
+        for (const [i, m] of batch.entries()) {
+          const d = ds[i];
+          if (d === 'download') download.push(m);
+          else if (d === 'file') file.push(m.uid);
+          else if (d === 'quarantine') quarantine.push(m.uid);
+        }
+        park(file, quarantine);
+        lap('beginMs');
+        return download;
+      };
       // Filed and quarantined messages wait here and are flagged + moved in large batches: a
       // MOVE costs Dovecot about the same whatever its size (it rewrites the mailbox index),
       // so moving 200 at a time was most of the time spent on a 5,000-mail mailbox. Waiting
@@ -349,7 +345,6 @@ export class ImapPoller {
         await this.moveOut(client, fileUids, quarantineUids, loc);
         lap('moveMs');
       };
-      park(file, quarantine);
 
       // Two stages overlap: while one chunk is ingested (store work), the next one is fetched
       // and filed messages are moved (IMAP work). Chunks are still ingested one after the
@@ -363,6 +358,8 @@ export class ImapPoller {
       // opened); a message whose sender's earlier one failed is not started. Before a chunk is
       // fetched, the chunk two back must be done, so at most two chunks of sources are held.
       const slots = limiter(this.concurrency);
+      /** Over the size limit: only their headers are fetched, after the rest. */
+      const oversized: typeof metas = [];
       const senderTails = new Map<string, Promise<void>>();
       const inFlight: Array<Promise<void>> = [];
       let ingestError: unknown;
@@ -406,12 +403,13 @@ export class ImapPoller {
         if (ingestError !== undefined) throw ingestError;
       };
       try {
-        for (const chunk of chunks(
-          download.filter((m) => m.size <= maxBytes),
-          this.o.chunkBytes ?? 8 * 1024 * 1024,
-        )) {
+        for (const listed of chunks(metas, this.o.chunkBytes ?? 8 * 1024 * 1024)) {
           await settle(1);
           if (this.stopped) break;
+          const wanted = await begin(listed);
+          oversized.push(...wanted.filter((m) => m.size > maxBytes));
+          const chunk = wanted.filter((m) => m.size <= maxBytes);
+          if (chunk.length === 0) continue;
           const sources = new Map<number, Buffer>();
           await this.step(
             (async () => {
@@ -441,7 +439,7 @@ export class ImapPoller {
         // ledger entries alongside it.
         await Promise.all(inFlight);
       }
-      for (const m of download.filter((x) => x.size > maxBytes)) {
+      for (const m of oversized) {
         if (this.stopped) break;
         const msg = await this.step(
           client.fetchOne(String(m.uid), { uid: true, headers: true }, { uid: true }),
