@@ -81,13 +81,13 @@ export interface PollerState {
 }
 
 /** Most messages per source fetch (and per flag + move) round trip. */
-const CHUNK_COUNT = 200;
+const CHUNK_COUNT = 400;
 /** Filed messages are flagged + moved once this many wait (or at the end of a check)… */
 const MOVE_BATCH_COUNT = 1000;
 /** … or once the oldest has waited this long (ms). */
 const MOVE_BATCH_MS = 5000;
 /** Messages (of different senders) in flight at once by default. */
-const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_CONCURRENCY = 32;
 
 export class ImapPoller {
   private stopped = false;
@@ -280,27 +280,37 @@ export class ImapPoller {
         this.s.lastSuccessAt = this.o.clock.now();
         return;
       }
-      // Metadata first: UID, size and Message-ID, no bodies.
-      const metas: Array<{ uid: number; size: number; messageId?: string; from: string }> = [];
-      await this.step(
-        (async () => {
-          for await (const m of client.fetch('1:*', { uid: true, size: true, envelope: true })) {
-            metas.push({
-              uid: m.uid,
-              size: m.size ?? 0,
-              messageId: m.envelope?.messageId || undefined,
-              from: m.envelope?.from?.[0]?.address?.toLowerCase() ?? '',
-            });
-          }
-        })(),
-        'fetch metadata',
-      );
-      metas.sort((a, b) => a.uid - b.uid);
-      this.s.backlog = metas.length;
+      // The UIDs first; then, a group at a time, each message's size and Message-ID (no body),
+      // so that reading them overlaps the ingestion of the group before.
+      const uids = await this.step(client.search({ all: true }, { uid: true }), 'search');
+      const allUids = (uids || []).sort((a, b) => a - b);
+      this.s.backlog = allUids.length;
+      type Meta = { uid: number; size: number; messageId?: string; from: string };
+      const metadata = async (group: number[]): Promise<Meta[]> => {
+        const metas: Meta[] = [];
+        await this.step(
+          (async () => {
+            for await (const m of client.fetch(
+              uidSet(group),
+              { uid: true, size: true, envelope: true },
+              { uid: true },
+            )) {
+              metas.push({
+                uid: m.uid,
+                size: m.size ?? 0,
+                messageId: m.envelope?.messageId || undefined,
+                from: m.envelope?.from?.[0]?.address?.toLowerCase() ?? '',
+              });
+            }
+          })(),
+          'fetch metadata',
+        );
+        return metas.sort((a, b) => a.uid - b.uid);
+      };
 
       const timing = { metadataMs: Date.now() - checkStart, beginMs: 0, fetchMs: 0, ingestMs: 0, moveMs: 0 };
       let mark = Date.now();
-      const lap = (k: 'beginMs' | 'fetchMs' | 'ingestMs' | 'moveMs') => {
+      const lap = (k: 'metadataMs' | 'beginMs' | 'fetchMs' | 'ingestMs' | 'moveMs') => {
         timing[k] += Date.now() - mark;
         mark = Date.now();
       };
@@ -308,11 +318,11 @@ export class ImapPoller {
       // fetched (so that work overlaps the ingestion of the chunk before), in UID order: of
       // messages that share a Message-ID the lowest UID claims it and the later copies are the
       // duplicates. Only messages the ledger says to download are fetched.
-      const begin = async (batch: typeof metas): Promise<typeof metas> => {
+      const begin = async (batch: Meta[]): Promise<Meta[]> => {
         const ds = await ingest.beginMany(
           batch.map((m) => ({ loc: loc(m.uid), size: m.size, ...(m.messageId ? { messageId: m.messageId } : {}) })),
         );
-        const download: typeof metas = [];
+        const download: Meta[] = [];
         const file: number[] = [];
         const quarantine: number[] = [];
         for (const [i, m] of batch.entries()) {
@@ -359,11 +369,11 @@ export class ImapPoller {
       // fetched, the chunk two back must be done, so at most two chunks of sources are held.
       const slots = limiter(this.concurrency);
       /** Over the size limit: only their headers are fetched, after the rest. */
-      const oversized: typeof metas = [];
+      const oversized: Meta[] = [];
       const senderTails = new Map<string, Promise<void>>();
       const inFlight: Array<Promise<void>> = [];
       let ingestError: unknown;
-      const ingestChunk = (chunk: typeof metas, sources: Map<number, Buffer>): Promise<void> => {
+      const ingestChunk = (chunk: Meta[], sources: Map<number, Buffer>): Promise<void> => {
         const done: number[] = [];
         const bad: number[] = [];
         const tasks = chunk
@@ -403,31 +413,35 @@ export class ImapPoller {
         if (ingestError !== undefined) throw ingestError;
       };
       try {
-        for (const listed of chunks(metas, this.o.chunkBytes ?? 8 * 1024 * 1024)) {
-          await settle(1);
-          if (this.stopped) break;
-          const wanted = await begin(listed);
-          oversized.push(...wanted.filter((m) => m.size > maxBytes));
-          const chunk = wanted.filter((m) => m.size <= maxBytes);
-          if (chunk.length === 0) continue;
-          const sources = new Map<number, Buffer>();
-          await this.step(
-            (async () => {
-              for await (const msg of client.fetch(
-                uidSet(chunk.map((m) => m.uid)),
-                { uid: true, source: true },
-                { uid: true },
-              )) {
-                if (msg.source) sources.set(msg.uid, msg.source);
-                this.o.stageHook?.('fetched');
-              }
-            })(),
-            'fetch sources',
-          );
-          lap('fetchMs');
-          inFlight.push(ingestChunk(chunk, sources));
-          await flush(false);
-          await this.holdLease();
+        for (let g = 0; g < allUids.length && !this.stopped; g += CHUNK_COUNT) {
+          const metas = await metadata(allUids.slice(g, g + CHUNK_COUNT));
+          lap('metadataMs');
+          for (const listed of chunks(metas, this.o.chunkBytes ?? 8 * 1024 * 1024)) {
+            await settle(1);
+            if (this.stopped) break;
+            const wanted = await begin(listed);
+            oversized.push(...wanted.filter((m) => m.size > maxBytes));
+            const chunk = wanted.filter((m) => m.size <= maxBytes);
+            if (chunk.length === 0) continue;
+            const sources = new Map<number, Buffer>();
+            await this.step(
+              (async () => {
+                for await (const msg of client.fetch(
+                  uidSet(chunk.map((m) => m.uid)),
+                  { uid: true, source: true },
+                  { uid: true },
+                )) {
+                  if (msg.source) sources.set(msg.uid, msg.source);
+                  this.o.stageHook?.('fetched');
+                }
+              })(),
+              'fetch sources',
+            );
+            lap('fetchMs');
+            inFlight.push(ingestChunk(chunk, sources));
+            await flush(false);
+            await this.holdLease();
+          }
         }
         await settle(0);
         if (this.stopped) {
@@ -452,8 +466,11 @@ export class ImapPoller {
       await flush(true);
       if (this.stopped) return;
       this.s.lastSuccessAt = this.o.clock.now();
-      if (metas.length > 0) {
-        this.o.log.debug({ mailbox: settings.mailbox, messages: metas.length, ...timing }, 'email poller: check done');
+      if (allUids.length > 0) {
+        this.o.log.debug(
+          { mailbox: settings.mailbox, messages: allUids.length, ...timing },
+          'email poller: check done',
+        );
       }
     } finally {
       lock.release();
