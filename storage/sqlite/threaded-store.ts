@@ -239,8 +239,10 @@ export async function openThreadedSqliteStore(
             log.warn({ err, file }, 'SQLite store did not close cleanly');
           }
         }
+        // How busy the worker was over its life: near 1, the store is what limits the app.
+        const busy = exited ? undefined : worker.performance.eventLoopUtilization().utilization;
         await worker.terminate();
-        log.debug({ file }, 'SQLite store closed');
+        log.debug({ file, workerBusy: busy }, 'SQLite store closed');
       })();
       return closing;
     },
