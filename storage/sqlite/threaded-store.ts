@@ -23,7 +23,7 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { KefuError } from '../../app/errors';
 import type {
   AssignmentStore,
@@ -39,7 +39,8 @@ import type {
 } from '../port';
 import { sqliteBus } from './bus';
 import type { SqliteStoreOptions } from './sqlite-store';
-import { fromWire, type WorkerData, type WorkerMessage, type WorkerRequest } from './worker-protocol';
+import { fromWire, startWorker } from '../../app/worker-thread';
+import type { WorkerData, WorkerMessage, WorkerRequest } from './worker-protocol';
 
 /** Every method of each part of the store: the compiler checks that none is missing. */
 type Methods<T> = Record<keyof T, true>;
@@ -107,7 +108,8 @@ export async function openThreadedSqliteStore(
 ): Promise<Store> {
   const file = path.resolve(options.file);
   const log = options.log.child({ store: 'sqlite' });
-  const worker = startWorker({ file, logLevel: options.log.level });
+  const data: WorkerData = { file, logLevel: options.log.level };
+  const worker = startWorker(path.join(__dirname, `worker${path.extname(__filename)}`), data);
   onStart?.(worker);
   const pending = new Map<number, Pending>();
   let nextId = 1;
@@ -255,15 +257,6 @@ export async function openThreadedSqliteStore(
  * worker starts from a one-line script that registers tsx's CommonJS hook, then requires
  * `worker.ts`. Compiled to JavaScript, `worker.js` starts directly.
  */
-function startWorker(data: WorkerData): Worker {
-  const extension = path.extname(__filename);
-  const entry = path.join(__dirname, `worker${extension}`);
-  if (extension !== '.ts') return new Worker(entry, { workerData: data });
-  const tsx = require.resolve('tsx/cjs/api');
-  const boot = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(entry)});`;
-  return new Worker(boot, { eval: true, workerData: data });
-}
-
 /** An argument as the store would keep it: its JSON (undefined stays undefined). */
 function asJson(value: unknown): unknown {
   const text = JSON.stringify(value);

@@ -1,13 +1,9 @@
 /**
  * The messages between the SQLite store's main side (`threaded-store.ts`) and its worker thread
- * (`worker.ts`), and how errors cross the thread boundary.
- *
- * Messages are structured clones, so a class instance arrives as a plain object: a KefuError is
- * sent as its `code`, `message` and `context` and rebuilt as a KefuError on the other side (the
- * conformance suite checks codes and `context.index`); any other error arrives as an `Error`
- * with its message. The driver's `cause` stays in the worker.
+ * (`worker.ts`). Errors cross the thread boundary as `WireError`s (`app/worker-thread.ts`): a
+ * KefuError keeps its code and context (the conformance suite checks codes and `context.index`).
  */
-import { type ErrorCode, isKefuError, KefuError } from '../../app/errors';
+import type { WireError } from '../../app/worker-thread';
 
 /** What the worker is started with. */
 export interface WorkerData {
@@ -24,14 +20,6 @@ export interface WorkerRequest {
   args: unknown[];
 }
 
-/** An error as it crosses the thread boundary. */
-export interface WireError {
-  message: string;
-  /** Set for a KefuError only. */
-  code?: ErrorCode;
-  context?: Record<string, unknown>;
-}
-
 export type WorkerMessage =
   /** Sent once: the store is open, or (with `error`) could not be opened. */
   | { type: 'opened'; error?: WireError }
@@ -39,22 +27,3 @@ export type WorkerMessage =
   | { type: 'reply'; id: number; ok: false; error: WireError }
   /** A log call made in the worker: level label, the logger's bindings and the call's arguments. */
   | { type: 'log'; level: string; bindings: Record<string, unknown>; args: unknown[] };
-
-export function toWire(err: unknown): WireError {
-  if (isKefuError(err)) return { message: err.message, code: err.code, context: cloneable({ ...err.context }) };
-  return { message: err instanceof Error ? err.message : String(err) };
-}
-
-export function fromWire(wire: WireError): Error {
-  return wire.code === undefined ? new Error(wire.message) : new KefuError(wire.code, wire.message, wire.context);
-}
-
-/** The context as is when it can be cloned (it always is today: strings and numbers); else its JSON. */
-function cloneable(context: Record<string, unknown>): Record<string, unknown> {
-  try {
-    structuredClone(context);
-    return context;
-  } catch {
-    return JSON.parse(JSON.stringify(context) ?? '{}') as Record<string, unknown>;
-  }
-}

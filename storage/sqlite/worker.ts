@@ -20,7 +20,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import type { Store } from '../port';
 import { type InThreadSqlite, openSqliteInThread } from './sqlite-store';
-import { toWire, type WorkerData, type WorkerMessage, type WorkerRequest } from './worker-protocol';
+import { toWire } from '../../app/worker-thread';
+import type { WorkerData, WorkerMessage, WorkerRequest } from './worker-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('storage/sqlite/worker.ts runs as a worker thread only');
