@@ -19,7 +19,6 @@ import type { KnowledgeService } from '../../knowledge/types';
 import type { Store } from '../../storage/port';
 import { createIngest, type Ingest } from './ingest';
 import { ImapPoller, type PollerState } from './imap-poller';
-import { ParsePool } from './parse-pool';
 import { RawMailStore } from './raw-store';
 import { createOutbox, OUTBOX_TIMER_KIND, type Outbox } from './outbox';
 import type { MailSender } from './ports';
@@ -130,7 +129,6 @@ export function startEmailChannel(deps: EmailChannelDeps): EmailChannel {
     .filter((a): a is string => typeof a === 'string' && a.includes('@'))
     .map((a) => a.trim().toLowerCase());
   const rawStore = new RawMailStore(path.resolve(deps.dataDir));
-  const parser = new ParsePool();
   const ingest = createIngest({
     store,
     tickets,
@@ -141,7 +139,6 @@ export function startEmailChannel(deps: EmailChannelDeps): EmailChannel {
     knowledge: deps.knowledge,
     dataDir: path.resolve(deps.dataDir),
     rawStore,
-    parser,
     config: {
       maxBytes: config.EMAIL_MAX_BYTES,
       maxAttachmentBytes: config.EMAIL_MAX_ATTACHMENT_BYTES,
@@ -240,7 +237,6 @@ export function startEmailChannel(deps: EmailChannelDeps): EmailChannel {
       await poller?.stop();
       await sender?.close();
       await rawStore.close();
-      await parser.close();
     },
   };
 }

@@ -37,7 +37,6 @@ import { composeAcknowledgement, findKnowledgeAnswers } from './acknowledgement'
 import { detectLanguage } from './language';
 import { classifyMachineMail, type MachineVerdict } from './machine-mail';
 import type { Outbox } from './outbox';
-import type { EmailParser } from './parse-pool';
 import { RawMailStore, type RawRef } from './raw-store';
 import { headerSafe, isControl, type ParsedAttachment, type ParsedEmail, parseEmail } from './parse';
 import { decideThread, type ThreadCandidate, ticketNumberInSubject } from './threading';
@@ -107,8 +106,6 @@ export interface IngestDeps {
   dataDir: string;
   /** Where raw mail is appended (created on `dataDir` when absent; close it on shutdown). */
   rawStore?: RawMailStore;
-  /** Parses mail (default: in place; the channel passes a ParsePool, which moves big mail off the loop). */
-  parser?: EmailParser;
   config: IngestConfig;
   /** Test hook: called at each stage; a crash test kills the process from here. */
   stageHook?: (stage: string) => void;
@@ -151,7 +148,6 @@ function hash(...parts: string[]): string {
 export function createIngest(deps: IngestDeps): Ingest {
   const { store, tickets, clock, log, config } = deps;
   const rawStore = deps.rawStore ?? new RawMailStore(deps.dataDir);
-  const parser: EmailParser = deps.parser ?? { parse: parseEmail };
   const stage = (name: string) => deps.stageHook?.(name);
   const customerActor = (p: ParsedEmail): Actor => ({
     kind: 'customer',
@@ -582,7 +578,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       let parsed: ParsedEmail;
       try {
         const input = oversized ? Buffer.concat([rawBytes, Buffer.from('\r\n\r\n')]) : rawBytes;
-        parsed = await parser.parse(input, { maxParts: config.maxParts });
+        parsed = await parseEmail(input, { maxParts: config.maxParts });
       } catch (err) {
         const failures = entry.parseFailures + 1;
         const quarantine = failures >= MAX_PARSE_FAILURES;
