@@ -13,6 +13,8 @@
 
 /** Escapes one caller-chosen key segment so that `:` stays a pure separator. */
 export function keySegment(value: string): string {
+  // Most segments need no escaping; skip the two scans' allocations for them.
+  if (!value.includes('%') && !value.includes(':')) return value;
   return value.replace(/%/g, '%25').replace(/:/g, '%3A');
 }
 

@@ -26,8 +26,10 @@ function writeIndexes(
   collection: string,
   id: string,
   indexes: RecordIndexes | undefined,
+  replacing: boolean,
 ): void {
-  conn.stmt('DELETE FROM record_indexes WHERE collection = ? AND id = ?').run(collection, id);
+  // A record being created has no index rows (removing a record removes its rows).
+  if (replacing) conn.stmt('DELETE FROM record_indexes WHERE collection = ? AND id = ?').run(collection, id);
   const insert = conn.stmt('INSERT INTO record_indexes (collection, name, value, id) VALUES (?, ?, ?, ?)');
   for (const [name, value] of Object.entries(indexes ?? {})) {
     if (value !== undefined) insert.run(collection, name, value, id);
@@ -54,7 +56,7 @@ export function createRecord(
     if (ifAbsent) return false;
     throw new KefuError('ERR_STORE_EXISTS', 'a record with this id already exists', { collection, id });
   }
-  writeIndexes(conn, collection, id, indexes);
+  writeIndexes(conn, collection, id, indexes, false);
   return true;
 }
 
@@ -88,7 +90,7 @@ export function replaceRecord(
   conn
     .stmt('UPDATE records SET version = ?, value = ? WHERE collection = ? AND id = ?')
     .run(version, toText(value), collection, id);
-  writeIndexes(conn, collection, id, indexes);
+  writeIndexes(conn, collection, id, indexes, true);
   return version;
 }
 
