@@ -251,12 +251,6 @@ export async function openThreadedSqliteStore(
   };
 }
 
-/**
- * Starts the worker. Under tsx (every entry point here: `npm start`, mocha, benchmarks) this
- * file is TypeScript, and tsx's loader does not reach a worker's entry file on Node 20, so the
- * worker starts from a one-line script that registers tsx's CommonJS hook, then requires
- * `worker.ts`. Compiled to JavaScript, `worker.js` starts directly.
- */
 /** An argument as the store would keep it: its JSON (undefined stays undefined). */
 function asJson(value: unknown): unknown {
   const text = JSON.stringify(value);
