@@ -13,8 +13,8 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { type ErrorCode, isKefuError, KefuError } from './errors';
 
 /**
- * Starts `entry` (a path without extension issues: give the module file of the same extension
- * as the caller's own, e.g. `path.join(__dirname, \`worker${path.extname(__filename)}\`)`).
+ * Starts `entry`, the worker's module file, with the same extension as the caller's own file
+ * (for example `path.join(__dirname, \`worker${path.extname(__filename)}\`)`).
  */
 export function startWorker(entry: string, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
   const options = { workerData, ...(resourceLimits ? { resourceLimits } : {}) };
