@@ -9,15 +9,15 @@
  *   is sent as its `code`, `message` and `context` and rebuilt as a KefuError on the other side;
  *   any other error arrives as an `Error` with its message. A `cause` stays in the thread.
  */
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { type ErrorCode, isKefuError, KefuError } from './errors';
 
 /**
  * Starts `entry`, the worker's module file, with the same extension as the caller's own file
  * (for example `path.join(__dirname, \`worker${path.extname(__filename)}\`)`).
  */
-export function startWorker(entry: string, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
-  const options = { workerData, ...(resourceLimits ? { resourceLimits } : {}) };
+export function startWorker(entry: string, workerData: unknown): Worker {
+  const options = { workerData };
   if (!entry.endsWith('.ts')) return new Worker(entry, options);
   const tsx = require.resolve('tsx/cjs/api');
   const boot = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(entry)});`;
