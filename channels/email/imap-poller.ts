@@ -80,7 +80,7 @@ export interface PollerState {
   lastError?: string;
 }
 
-/** Most messages per source fetch (and per flag + move) round trip. */
+/** Most messages per metadata group and per source fetch (flag + move go by MOVE_BATCH_COUNT). */
 const CHUNK_COUNT = 400;
 /** Filed messages are flagged + moved once this many wait (or at the end of a check)… */
 const MOVE_BATCH_COUNT = 1000;
