@@ -5,7 +5,6 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { FAILING_ADDRESSES_COLLECTION, LEDGER_COLLECTION, type LedgerEntry } from '../../../channels/email/ingest';
 import { RawMailStore, type RawRef } from '../../../channels/email/raw-store';
 import type { Ticket } from '../../../handoff/tickets/ticket';
@@ -13,7 +12,16 @@ import type { TicketEvent } from '../../../handoff/tickets/ticket-service';
 import { createKnowledgeService, type KnowledgeServiceHandle } from '../../../knowledge';
 import { type TestDovecot, startDovecot } from '../../support/dovecot';
 import { type SmtpCapture, startSmtpCapture } from '../../support/smtp-capture';
-import { eventually, FIXTURES, fixture, type Harness, nth, startHarness } from './support/harness';
+import {
+  eventually,
+  FIXTURES,
+  fixture,
+  folderCount,
+  folderSources,
+  type Harness,
+  nth,
+  startHarness,
+} from './support/harness';
 
 const WANG = 'xiaoming.wang@mail.example.tw';
 
@@ -41,34 +49,6 @@ async function ticketOfMessageId(h: Harness, messageId: string): Promise<Ticket 
 
 function messagesOf(events: TicketEvent[]) {
   return events.filter((e) => e.type === 'message');
-}
-
-async function folderCount(dovecot: TestDovecot, folder: string): Promise<number> {
-  const client = new ImapFlow(dovecot.imapOptions());
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    const st = await client.status(folder, { messages: true });
-    return st ? (st.messages ?? 0) : 0;
-  } finally {
-    await client.logout();
-  }
-}
-
-/** The raw source of every message in a folder. */
-async function folderSources(dovecot: TestDovecot, folder: string): Promise<Buffer[]> {
-  const client = new ImapFlow(dovecot.imapOptions());
-  client.on('error', () => undefined);
-  await client.connect();
-  const lock = await client.getMailboxLock(folder);
-  try {
-    const out: Buffer[] = [];
-    for await (const m of client.fetch('1:*', { source: true })) if (m.source) out.push(m.source);
-    return out;
-  } finally {
-    lock.release();
-    await client.logout();
-  }
 }
 
 function deliverToMaildir(dovecot: TestDovecot, raw: Buffer): void {

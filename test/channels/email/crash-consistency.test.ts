@@ -10,7 +10,6 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { LEDGER_COLLECTION, type LedgerEntry } from '../../../channels/email/ingest';
 import { OUTBOX_COLLECTION } from '../../../channels/email/outbox';
 import type { Ticket } from '../../../handoff/tickets/ticket';
@@ -18,7 +17,7 @@ import { openSqliteStore } from '../../../storage/sqlite/sqlite-store';
 import { trackChild } from '../../support/child-processes';
 import { type TestDovecot, startDovecot } from '../../support/dovecot';
 import { type SmtpCapture, startSmtpCapture } from '../../support/smtp-capture';
-import { OWN_DOMAIN, silentLog } from './support/harness';
+import { folderCount, OWN_DOMAIN, silentLog } from './support/harness';
 
 const MAILS = 200;
 const ROUNDS = 20;
@@ -90,18 +89,6 @@ function runChild(
       resolve({ code, signal, stderr });
     });
   });
-}
-
-async function folderCount(dovecot: TestDovecot, folder: string): Promise<number> {
-  const client = new ImapFlow(dovecot.imapOptions());
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    const st = await client.status(folder, { messages: true });
-    return st ? (st.messages ?? 0) : 0;
-  } finally {
-    await client.logout();
-  }
 }
 
 describe('channels/email crash consistency (SIGKILL of the poller process)', function () {

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ImapFlow } from 'imapflow';
 import { type Clock, systemClock } from '../../../../app/clock';
 import { loadConfig } from '../../../../app/config';
 import { HealthRegistry } from '../../../../app/health';
@@ -157,4 +158,33 @@ export function nth<T>(list: readonly T[] | undefined, i: number): T {
   const v = list?.[i];
   if (v === undefined) throw new Error(`expected an element at index ${i} (length ${list?.length ?? 0})`);
   return v;
+}
+
+/** How many messages a folder holds now. */
+export async function folderCount(dovecot: TestDovecot, folder: string): Promise<number> {
+  const client = new ImapFlow(dovecot.imapOptions());
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const st = await client.status(folder, { messages: true });
+    return st ? (st.messages ?? 0) : 0;
+  } finally {
+    await client.logout();
+  }
+}
+
+/** The raw source of every message in a folder. */
+export async function folderSources(dovecot: TestDovecot, folder: string): Promise<Buffer[]> {
+  const client = new ImapFlow(dovecot.imapOptions());
+  client.on('error', () => undefined);
+  await client.connect();
+  const lock = await client.getMailboxLock(folder);
+  try {
+    const out: Buffer[] = [];
+    for await (const m of client.fetch('1:*', { source: true })) if (m.source) out.push(m.source);
+    return out;
+  } finally {
+    lock.release();
+    await client.logout();
+  }
 }
