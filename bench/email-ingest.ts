@@ -18,7 +18,6 @@ import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { systemClock } from '../app/clock';
-import { loadConfig } from '../app/config';
 import { HealthRegistry } from '../app/health';
 import { createLogger } from '../app/logger';
 import { TimerRunner } from '../app/timer-runner';
@@ -30,7 +29,7 @@ import { openRedisStore } from '../storage/redis/redis-store';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store';
 import { startDovecot, type TestDovecot } from '../test/support/dovecot';
 import { startRedis } from '../test/support/redis-server';
-import { sampleCalendar } from '../test/channels/email/support/harness';
+import { emailEnv, sampleCalendar } from '../test/channels/email/support/harness';
 
 export interface EmailBenchResult {
   store: 'sqlite' | 'redis';
@@ -202,18 +201,8 @@ async function runOn(
       sla: createSlaPolicy(calendar, DEFAULT_SLA_MINUTES),
     });
     const timers = new TimerRunner({ store, clock: systemClock, log });
-    const imap = dovecot.imapOptions();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      IMAP_HOST: imap.host,
-      IMAP_PORT: String(imap.port),
-      IMAP_SECURE: 'false',
-      IMAP_USER: imap.auth.user,
-      IMAP_PASSWORD: imap.auth.pass,
-      IMAP_CHECK_INTERVAL_S: '1',
-      // Every mail is acknowledged (queued in the outbox); the breaker is not what is measured.
-      EMAIL_ACK_MAX_PER_HOUR: '1000000',
-    });
+    // Every mail is acknowledged (queued in the outbox); the breaker is not what is measured.
+    const config = emailEnv(dovecot, undefined, { IMAP_CHECK_INTERVAL_S: '1', EMAIL_ACK_MAX_PER_HOUR: '1000000' });
     sampler = rssSampler();
     const profile = await startCpuProfile(kind);
     const elu = performance.eventLoopUtilization();

@@ -66,16 +66,10 @@ export interface OutboxDeps {
   stageHook?: (stage: string) => void;
 }
 
-export interface EnqueueInput {
-  id: string;
-  kind: OutboxKind;
-  ticket: string;
-  to: string;
-  subject: string;
-  text: string;
-  inReplyTo?: string;
+/** What a caller gives; the outbox adds the Message-ID, status and bookkeeping. */
+export type EnqueueInput = Pick<OutboxMessage, 'id' | 'kind' | 'ticket' | 'to' | 'subject' | 'text' | 'inReplyTo'> & {
   references?: string[];
-}
+};
 
 export interface Outbox {
   /** Creates the message once (same id → the existing one) and schedules its sending. */
