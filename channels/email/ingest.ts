@@ -476,8 +476,9 @@ export function createIngest(deps: IngestDeps): Ingest {
     if (current.state === 'ticketed' || current.state === 'duplicate' || current.state === 'filed') return 'file';
     if (current.state === 'quarantined') return 'quarantine';
     if (current.state === 'received' && current.dedupeKey && current.duplicateOf === undefined) {
-      // Died between the entry and its dedupe claim (written by an older version in two steps),
-      // or lost the claim to another entry: make sure the claim is settled.
+      // The entry and its claim are one commit, but an entry whose claim another message held
+      // is marked `duplicateOf` in a second write: a crash between the two leaves it unmarked.
+      // Settle it (for an entry that owns its claim this only reads the claim back).
       const owner = await claimDedupeKey(current.dedupeKey, id);
       if (owner !== id) await updateLedger(id, (e) => ({ ...e, duplicateOf: owner }));
       stage('message-id');
